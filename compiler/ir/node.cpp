@@ -1,0 +1,239 @@
+// Node construction, hash-consing and reference counting.
+//
+// The cons table maps a node's identity hash to the live nodes with that hash. A lookup only
+// revives a node whose count is still above zero (compare-and-swap), so a node that is being
+// freed on another thread is never handed out; it removes itself from the table when freed.
+#include "compiler/ir/node.hpp"
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "compiler/ir/infer.hpp"
+
+namespace kiln {
+
+bool Scalar::operator==(const Scalar& o) const {
+  return is_float == o.is_float && std::bit_cast<uint64_t>(f) == std::bit_cast<uint64_t>(o.f) &&
+         i == o.i;
+}
+
+Scalar scalar_to_dtype(const Scalar& v, DType t) {
+  switch (dtype_class(t)) {
+    case DTypeClass::Float: {
+      double d = v.as_double();
+      switch (t) {
+        case DType::F32: return Scalar::of_float(static_cast<float>(d));
+        case DType::F16: return Scalar::of_float(f16_bits_to_f32(f32_to_f16_bits(static_cast<float>(d))));
+        case DType::BF16:
+          return Scalar::of_float(bf16_bits_to_f32(f32_to_bf16_bits(static_cast<float>(d))));
+        default: return Scalar::of_float(d);
+      }
+    }
+    case DTypeClass::Bool: return Scalar::of_int(v.is_float ? (v.f != 0.0 || std::isnan(v.f)) : v.i != 0);
+    case DTypeClass::Signed:
+    case DTypeClass::Unsigned: {
+      int64_t i = v.i;
+      if (v.is_float) {
+        // Same rule as `cast`: truncate, saturate, NaN -> 0.
+        double d = v.f;
+        if (std::isnan(d)) {
+          i = 0;
+        } else {
+          double lo = t == DType::I32 ? -2147483648.0 : t == DType::U32 ? 0.0 : -9223372036854775808.0;
+          double hi = t == DType::I32 ? 2147483647.0 : t == DType::U32 ? 4294967295.0 : 9223372036854775807.0;
+          d = std::trunc(d);
+          if (d <= lo) i = static_cast<int64_t>(lo);
+          else if (d >= hi) i = t == DType::I64 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi);
+          else i = static_cast<int64_t>(d);
+        }
+      }
+      if (t == DType::I32) i = static_cast<int32_t>(static_cast<uint32_t>(i));
+      if (t == DType::U32) i = static_cast<uint32_t>(i);
+      return Scalar::of_int(i);
+    }
+  }
+  return v;
+}
+
+const char* intern_string(std::string_view s) {
+  static std::mutex mu;
+  static std::unordered_set<std::string>* strings = new std::unordered_set<std::string>();
+  std::lock_guard<std::mutex> lock(mu);
+  return strings->emplace(s).first->c_str();
+}
+
+std::shared_mutex& graph_mutex() {
+  static std::shared_mutex* mu = new std::shared_mutex();
+  return *mu;
+}
+
+namespace {
+
+std::atomic<uint64_t> g_next_id{1};
+std::atomic<int64_t> g_live_nodes{0};
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h * 0xff51afd7ed558ccdull;
+}
+
+uint64_t hash_ints(uint64_t h, const std::vector<int64_t>& v) {
+  h = mix(h, v.size());
+  for (int64_t x : v) h = mix(h, static_cast<uint64_t>(x));
+  return h;
+}
+
+uint64_t hash_key(Op op, const TensorType& type, const std::vector<uint64_t>& operand_ids,
+                  const Attrs& a) {
+  uint64_t h = mix(static_cast<uint64_t>(op), static_cast<uint64_t>(type.dtype));
+  h = hash_ints(h, type.shape);
+  h = mix(h, operand_ids.size());
+  for (uint64_t id : operand_ids) h = mix(h, id);
+  h = hash_ints(h, a.axes);
+  h = hash_ints(h, a.perm);
+  h = hash_ints(h, a.start);
+  h = hash_ints(h, a.step);
+  h = hash_ints(h, a.low);
+  h = hash_ints(h, a.high);
+  h = mix(h, static_cast<uint64_t>(a.axis));
+  h = mix(h, a.value.is_float);
+  h = mix(h, std::bit_cast<uint64_t>(a.value.f));
+  h = mix(h, static_cast<uint64_t>(a.value.i));
+  h = mix(h, a.seed);
+  h = mix(h, a.stream);
+  return h;
+}
+
+}  // namespace
+
+// The global cons table. Leaked on purpose: nodes may be released during static destruction.
+struct NodeTable {
+  std::mutex mu;
+  std::unordered_multimap<uint64_t, Node*> map;
+
+  static NodeTable& get() {
+    static NodeTable* t = new NodeTable();
+    return *t;
+  }
+
+  static bool try_acquire(Node* n) {
+    int32_t r = n->refs_.load(std::memory_order_relaxed);
+    while (r > 0)
+      if (n->refs_.compare_exchange_weak(r, r + 1, std::memory_order_acq_rel)) return true;
+    return false;
+  }
+};
+
+NodeRef::NodeRef(Node* n) : n_(n) {
+  if (n_) n_->refs_.fetch_add(1, std::memory_order_relaxed);
+}
+
+NodeRef::NodeRef(const NodeRef& o) : n_(o.n_) {
+  if (n_) n_->refs_.fetch_add(1, std::memory_order_relaxed);
+}
+
+NodeRef::~NodeRef() {
+  if (n_) Node::release(n_);
+}
+
+void Node::release(Node* first) {
+  if (first->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Free iteratively: operands whose count drops to zero join the work list.
+  std::vector<Node*> work{first};
+  while (!work.empty()) {
+    Node* n = work.back();
+    work.pop_back();
+    if (n->in_table_) {
+      NodeTable& t = NodeTable::get();
+      std::lock_guard<std::mutex> lock(t.mu);
+      auto [lo, hi] = t.map.equal_range(n->hash_);
+      for (auto it = lo; it != hi; ++it)
+        if (it->second == n) {
+          t.map.erase(it);
+          break;
+        }
+    }
+    for (NodeRef& o : n->operands_) {
+      Node* m = o.n_;
+      o.n_ = nullptr;
+      if (m->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) work.push_back(m);
+    }
+    delete n;
+    g_live_nodes.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+void Node::set_value(BufferPtr value) {
+  std::vector<NodeRef> dropped;
+  {
+    std::unique_lock<std::shared_mutex> lock(graph_mutex());
+    if (!value_) value_ = std::move(value);
+    dropped.swap(operands_);
+  }
+  // `dropped` releases the operands outside the lock.
+}
+
+NodeRef make_node(Op op, std::vector<NodeRef> operands, Attrs attrs, const TensorType* given,
+                  SourceLoc loc) {
+  KILN_CHECK(op != Op::Param) << "parameters are built with make_param";
+  for (const NodeRef& o : operands) KILN_CHECK(o) << op_name(op) << ": null operand";
+  TensorType type = infer_type(op, operands, attrs, given, loc);
+  if (op_info(op).attrs & kAttrValue)
+    attrs.value = scalar_to_dtype(attrs.value, op == Op::Pad ? operands[0]->dtype() : type.dtype);
+
+  std::vector<uint64_t> ids;
+  ids.reserve(operands.size());
+  for (const NodeRef& o : operands) ids.push_back(o->id());
+  uint64_t h = hash_key(op, type, ids, attrs);
+
+  NodeTable& t = NodeTable::get();
+  std::lock_guard<std::mutex> lock(t.mu);
+  auto [lo, hi] = t.map.equal_range(h);
+  for (auto it = lo; it != hi; ++it) {
+    Node* n = it->second;
+    if (n->op_ == op && n->type_ == type && n->operand_ids_ == ids && n->attrs_ == attrs &&
+        NodeTable::try_acquire(n))
+      return NodeRef::adopt(n);
+  }
+  Node* n = new Node();
+  n->op_ = op;
+  n->numel_ = numel(type.shape);
+  n->type_ = std::move(type);
+  n->attrs_ = std::move(attrs);
+  n->operands_ = std::move(operands);
+  n->operand_ids_ = std::move(ids);
+  n->loc_ = loc;
+  n->id_ = g_next_id.fetch_add(1, std::memory_order_relaxed);
+  n->hash_ = h;
+  n->in_table_ = true;
+  n->refs_.store(1, std::memory_order_relaxed);
+  g_live_nodes.fetch_add(1, std::memory_order_relaxed);
+  t.map.emplace(h, n);
+  return NodeRef::adopt(n);
+}
+
+NodeRef make_param(TensorType type, std::string name, BufferPtr value, SourceLoc loc) {
+  int64_t n_elems = checked_numel(type.shape, "param");
+  if (value && value->bytes() < static_cast<size_t>(n_elems) * dtype_size(type.dtype))
+    throw ValueError("param: buffer of " + std::to_string(value->bytes()) + " bytes is too small for " +
+                     type_str(type));
+  Node* n = new Node();
+  n->op_ = Op::Param;
+  n->numel_ = n_elems;
+  n->type_ = std::move(type);
+  n->name_ = std::move(name);
+  n->value_ = std::move(value);
+  n->loc_ = loc;
+  n->id_ = g_next_id.fetch_add(1, std::memory_order_relaxed);
+  n->hash_ = mix(static_cast<uint64_t>(Op::Param), n->id_);
+  n->refs_.store(1, std::memory_order_relaxed);
+  g_live_nodes.fetch_add(1, std::memory_order_relaxed);
+  return NodeRef::adopt(n);
+}
+
+int64_t live_node_count() { return g_live_nodes.load(std::memory_order_relaxed); }
+
+}  // namespace kiln
