@@ -1,1 +1,127 @@
-// in progress
+// Array handle methods: queries, evaluation, reading values back, dumping and printing.
+#include "frontend/array.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+#include <ostream>
+#include <sstream>
+
+#include "compiler/ir/element.hpp"
+#include "compiler/ir/printer.hpp"
+#include "frontend/build.hpp"
+#include "runtime/evaluate.hpp"
+
+namespace kiln {
+using namespace frontend;
+
+namespace {
+
+const Node& node_or_throw(const NodeRef& n) {
+  if (!n) throw ValueError("kiln::Array: this Array is empty (default-constructed)");
+  return *n;
+}
+
+// The node's buffer, evaluating first when needed.
+BufferPtr value_of(const NodeRef& n) {
+  node_or_throw(n);
+  {
+    GraphReadLock lock = lock_graph_for_reading();
+    if (n->evaluated()) return n->value();
+  }
+  evaluate({n});
+  GraphReadLock lock = lock_graph_for_reading();
+  KILN_CHECK(n->evaluated()) << "evaluation left the node without a value";
+  return n->value();
+}
+
+}  // namespace
+
+DType Array::dtype() const { return node_or_throw(node_).dtype(); }
+const Shape& Array::shape() const { return node_or_throw(node_).shape(); }
+int Array::ndim() const { return node_or_throw(node_).rank(); }
+int64_t Array::size() const { return node_or_throw(node_).numel(); }
+
+int64_t Array::dim(int axis) const {
+  int r = ndim();
+  if (axis < -r || axis >= r) throw AxisError(fmt::format("dim: axis {} is out of range for rank {}", axis, r));
+  return shape()[axis < 0 ? axis + r : axis];
+}
+
+bool Array::is_evaluated() const {
+  if (!node_) return false;
+  GraphReadLock lock = lock_graph_for_reading();
+  return node_->evaluated();
+}
+
+const Array& Array::eval(SourceLocation loc) const {
+  node_of(*this, "eval", loc);
+  evaluate({node_});
+  return *this;
+}
+
+void Array::copy_to(void* out, DType as, size_t count, bool scalar, SourceLocation loc) const {
+  node_of(*this, scalar ? "item" : "to_vector", loc);
+  if (scalar && size() != 1)
+    fail<ShapeError>(loc, "item", "needs an array of one element, got {}", type_str(node_->type()));
+  BufferPtr buf = value_of(node_);
+  DType t = dtype();
+  for (size_t i = 0; i < count; ++i) {
+    int64_t k = static_cast<int64_t>(i);
+    if (is_float(t) || is_float(as))
+      store_double(out, as, k, load_as_double(buf->data(), t, k));
+    else
+      store_int(out, as, k, load_as_int(buf->data(), t, k));
+  }
+}
+
+const void* Array::raw_data(size_t elem_size, SourceLocation loc) const {
+  node_of(*this, "data", loc);
+  if (static_cast<int>(elem_size) != dtype_size(dtype()))
+    fail<DTypeError>(loc, "data", "element type of {} bytes does not match dtype {} ({} bytes)", elem_size,
+                     dtype_name(dtype()), dtype_size(dtype()));
+  return value_of(node_)->data();
+}
+
+BufferPtr Array::buffer(SourceLocation loc) const {
+  node_of(*this, "buffer", loc);
+  return value_of(node_);
+}
+
+Array Array::reshape(const Shape& s, SourceLocation loc) const { return kiln::reshape(*this, s, loc); }
+Array Array::astype(DType t, SourceLocation loc) const { return kiln::cast(*this, t, loc); }
+Array Array::slice(const std::vector<Range>& r, SourceLocation loc) const { return kiln::slice(*this, r, loc); }
+
+Array& Array::operator+=(const Operand& o) { return *this = add(Operand(*this, o.loc()), o); }
+Array& Array::operator-=(const Operand& o) { return *this = sub(Operand(*this, o.loc()), o); }
+Array& Array::operator*=(const Operand& o) { return *this = mul(Operand(*this, o.loc()), o); }
+Array& Array::operator/=(const Operand& o) { return *this = div(Operand(*this, o.loc()), o); }
+Array& Array::operator%=(const Operand& o) { return *this = mod(Operand(*this, o.loc()), o); }
+Array& Array::operator&=(const Operand& o) { return *this = bitwise_and(Operand(*this, o.loc()), o); }
+Array& Array::operator|=(const Operand& o) { return *this = bitwise_or(Operand(*this, o.loc()), o); }
+Array& Array::operator^=(const Operand& o) { return *this = bitwise_xor(Operand(*this, o.loc()), o); }
+Array& Array::operator<<=(const Operand& o) { return *this = left_shift(Operand(*this, o.loc()), o); }
+Array& Array::operator>>=(const Operand& o) { return *this = right_shift(Operand(*this, o.loc()), o); }
+
+void eval(const std::vector<Array>& arrays) {
+  std::vector<NodeRef> roots;
+  for (const Array& a : arrays) {
+    node_or_throw(a.node());
+    roots.push_back(a.node());
+  }
+  evaluate(roots);
+}
+
+std::string dump(const std::vector<Array>& arrays, bool locations) {
+  std::vector<NodeRef> roots;
+  for (const Array& a : arrays) {
+    node_or_throw(a.node());
+    roots.push_back(a.node());
+  }
+  PrintOptions options;
+  options.locations = locations;
+  return print_function(function_of(std::move(roots)), options);
+}
+
+}  // namespace kiln

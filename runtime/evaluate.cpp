@@ -1,1 +1,91 @@
-// in progress
+// The evaluation entry point and backend selection.
+#include "runtime/evaluate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+
+#include "compiler/ir/interpreter.hpp"
+
+namespace kiln {
+namespace {
+
+enum class BackendKind { Interp };
+
+struct BackendEntry {
+  const char* name;
+  BackendKind kind;
+};
+
+constexpr BackendEntry kBackends[] = {{"interp", BackendKind::Interp}};
+
+BackendKind parse_backend(std::string_view name, const char* origin) {
+  for (const BackendEntry& b : kBackends)
+    if (name == b.name) return b.kind;
+  throw ValueError(fmt::format("{}: unknown backend '{}'; known backends: {}", origin, name,
+                               fmt::join(backend_names(), ", ")));
+}
+
+std::mutex g_backend_mu;
+bool g_backend_chosen = false;
+BackendKind g_backend = BackendKind::Interp;
+
+BackendKind current_backend() {
+  std::lock_guard<std::mutex> lock(g_backend_mu);
+  if (!g_backend_chosen) {
+    const char* env = std::getenv("KILN_BACKEND");
+    if (env && *env) g_backend = parse_backend(env, "KILN_BACKEND");
+    g_backend_chosen = true;
+  }
+  return g_backend;
+}
+
+std::vector<BufferPtr> run(BackendKind kind, const Function& f) {
+  switch (kind) {
+    case BackendKind::Interp: return interpret(f);
+  }
+  KILN_CHECK(false) << "unknown backend kind";
+  return {};
+}
+
+}  // namespace
+
+void evaluate(const std::vector<NodeRef>& roots) {
+  std::vector<NodeRef> pending;
+  {
+    GraphReadLock lock = lock_graph_for_reading();
+    for (const NodeRef& r : roots)
+      if (r && !r->evaluated() && std::find(pending.begin(), pending.end(), r) == pending.end())
+        pending.push_back(r);
+  }
+  if (pending.empty()) return;
+  Function f = function_of(pending);
+  std::vector<BufferPtr> values = run(current_backend(), f);
+  KILN_CHECK(values.size() == pending.size()) << "backend returned " << values.size() << " values for "
+                                              << pending.size() << " results";
+  for (size_t i = 0; i < pending.size(); ++i) pending[i]->set_value(std::move(values[i]));
+}
+
+std::string backend_name() {
+  BackendKind k = current_backend();
+  for (const BackendEntry& b : kBackends)
+    if (b.kind == k) return b.name;
+  return "?";
+}
+
+std::vector<std::string> backend_names() {
+  std::vector<std::string> names;
+  for (const BackendEntry& b : kBackends) names.emplace_back(b.name);
+  return names;
+}
+
+void set_backend(std::string_view name) {
+  BackendKind k = parse_backend(name, "set_backend");
+  std::lock_guard<std::mutex> lock(g_backend_mu);
+  g_backend = k;
+  g_backend_chosen = true;
+}
+
+}  // namespace kiln

@@ -1,0 +1,73 @@
+// Node-building helpers shared by the frontend's op families.
+#include "frontend/build.hpp"
+
+#include <algorithm>
+
+#include "compiler/ir/infer.hpp"
+
+namespace kiln::frontend {
+
+SourceLoc to_loc(SourceLocation loc) {
+  const char* file = loc.file_name();
+  if (!file || !*file) return {};
+  const char* base = file;
+  for (const char* p = file; *p; ++p)
+    if (*p == '/' || *p == '\\') base = p + 1;
+  return {base, loc.line()};
+}
+
+const NodeRef& node_of(const Array& a, std::string_view what, SourceLocation loc) {
+  if (!a.valid()) fail<ValueError>(loc, what, "operand is an empty Array (default-constructed)");
+  return a.node();
+}
+
+Array apply(Op op, std::vector<NodeRef> operands, SourceLocation loc, Attrs attrs, const TensorType* given) {
+  return Array(make_node(op, std::move(operands), std::move(attrs), given, to_loc(loc)));
+}
+
+Array literal(const Scalar& v, DType t, SourceLocation loc) {
+  Attrs a;
+  a.value = scalar_to_dtype(v, t);
+  TensorType type{t, {}};
+  return apply(Op::Literal, {}, loc, std::move(a), &type);
+}
+
+Array to_dtype(const Array& x, DType t, SourceLocation loc) {
+  if (x.dtype() == t) return x;
+  TensorType type{t, x.shape()};
+  return apply(Op::Cast, {x.node()}, loc, {}, &type);
+}
+
+Array broadcast_array(const Array& x, const Shape& shape, std::string_view what, SourceLocation loc) {
+  if (x.shape() == shape) return x;
+  std::optional<Shape> b = broadcast_shapes(x.shape(), shape);
+  if (!b || *b != shape) fail<ShapeError>(loc, what, "cannot broadcast {} to {}", type_str(x.node()->type()), shape_str(shape));
+  TensorType type{x.dtype(), shape};
+  return apply(Op::Broadcast, {x.node()}, loc, {}, &type);
+}
+
+Array operand_as(const Operand& o, DType t, SourceLocation loc) {
+  if (o.is_array()) return to_dtype(o.array(), t, loc);
+  return literal(o.scalar(), t, loc);
+}
+
+int64_t normalize_axis(int64_t axis, int rank, std::string_view what, SourceLocation loc) {
+  if (axis < -rank || axis >= rank)
+    fail<AxisError>(loc, what, "axis {} is out of range for an array of rank {}", axis, rank);
+  return axis < 0 ? axis + rank : axis;
+}
+
+std::vector<int64_t> normalize_axes(const Axes& axes, int rank, std::string_view what, SourceLocation loc) {
+  std::vector<int64_t> out;
+  if (axes.is_all()) {
+    for (int i = 0; i < rank; ++i) out.push_back(i);
+    return out;
+  }
+  for (int a : axes.list()) out.push_back(normalize_axis(a, rank, what, loc));
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end())
+    fail<AxisError>(loc, what, "repeated axis in [{}]", fmt::join(axes.list(), ", "));
+  return out;
+}
+
+}  // namespace kiln::frontend
