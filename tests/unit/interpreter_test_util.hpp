@@ -121,12 +121,12 @@ inline void check_ints(const std::vector<int64_t>& actual, const std::vector<int
 #define CHECK_SAME(actual, ...)                                  \
   do {                                                           \
     INFO(__FILE__ << ":" << __LINE__ << ": " << #actual);        \
-    ::kiln::test::check_same(actual, std::vector<double> __VA_ARGS__); \
+    ::kiln::test::check_same(actual, std::vector<double>(__VA_ARGS__)); \
   } while (0)
 #define CHECK_INTS(actual, ...)                                  \
   do {                                                           \
     INFO(__FILE__ << ":" << __LINE__ << ": " << #actual);        \
-    ::kiln::test::check_ints(actual, std::vector<int64_t> __VA_ARGS__); \
+    ::kiln::test::check_ints(actual, std::vector<int64_t>(__VA_ARGS__)); \
   } while (0)
 
 // Fails unless every op whose category is in `categories` is in exercised_ops().
