@@ -49,6 +49,9 @@ TEST_CASE("literals hold their value rounded to the dtype") {
   CHECK_SAME(doubles(source(Op::Literal, {f32, {}}, a)), {static_cast<double>(0.1f)});
   a.value = Scalar::of_float(1e6);
   CHECK_SAME(doubles(source(Op::Literal, {f16, {}}, a)), {kInf});
+  // Rounded once: through f32 first, 1 + 2^-11 + 2^-40 would become the tie 1 + 2^-11 and then 1.
+  a.value = Scalar::of_float(1 + std::ldexp(1.0, -11) + std::ldexp(1.0, -40));
+  CHECK_SAME(doubles(source(Op::Literal, {f16, {}}, a)), {1 + std::ldexp(1.0, -10)});
   a.value = Scalar::of_float(-0.0);
   CHECK_SAME(doubles(source(Op::Literal, {bf16, {}}, a)), {-0.0});
   a.value = Scalar::of_int(-5);
