@@ -1,11 +1,16 @@
 // Element access by dtype, with the conversion rules of `cast`.
 #include "compiler/ir/element.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 namespace kiln {
+
+// An i64 converts to long double exactly, so rounding it to a float dtype happens once.
+static_assert(std::numeric_limits<long double>::digits >= 64, "kiln needs an extended long double");
+
 namespace {
 
 template <class T>
@@ -20,7 +25,38 @@ void write(void* data, int64_t i, T v) {
   std::memcpy(static_cast<char*>(data) + i * static_cast<int64_t>(sizeof(T)), &v, sizeof(T));
 }
 
+// Rounds finite x to `digits` significant bits, ties to even. Exponents below `min_exp` (the
+// smallest normal exponent) keep the spacing of min_exp, which gives subnormals; a result
+// above `max_finite` becomes infinite. Scaling by powers of two and taking the fractional
+// part are exact, so the comparison with 0.5 sees the true remainder.
+long double round_to_precision(long double x, int digits, int min_exp, long double max_finite) {
+  if (std::isnan(x) || std::isinf(x) || x == 0) return x;
+  long double a = std::fabs(x);
+  int ulp_exp = std::max(std::ilogb(a), min_exp) - (digits - 1);
+  long double scaled = std::ldexp(a, -ulp_exp);
+  long double whole = std::floor(scaled);
+  long double frac = scaled - whole;
+  if (frac > 0.5L || (frac == 0.5L && std::fmod(whole, 2.0L) != 0)) whole += 1;
+  long double r = std::ldexp(whole, ulp_exp);
+  if (r > max_finite) r = std::numeric_limits<long double>::infinity();
+  return std::copysign(r, x);
+}
+
 }  // namespace
+
+double round_to_dtype(long double x, DType t) {
+  switch (t) {
+    case DType::F16: return static_cast<double>(round_to_precision(x, 11, -14, 65504.0L));
+    case DType::BF16: return static_cast<double>(round_to_precision(x, 8, -126, std::ldexp(255.0L, 120)));
+    case DType::F32: return static_cast<float>(x);
+    case DType::F64:
+    case DType::Bool:
+    case DType::I32:
+    case DType::I64:
+    case DType::U32: return static_cast<double>(x);
+  }
+  return static_cast<double>(x);
+}
 
 int64_t wrap_int(int64_t v, DType t) {
   switch (t) {
@@ -84,8 +120,9 @@ void store_double(void* data, DType t, int64_t i, double v) {
     case DType::I32: write<int32_t>(data, i, static_cast<int32_t>(float_to_int_saturating(v, t))); return;
     case DType::I64: write<int64_t>(data, i, float_to_int_saturating(v, t)); return;
     case DType::U32: write<uint32_t>(data, i, static_cast<uint32_t>(float_to_int_saturating(v, t))); return;
-    case DType::F16: write<uint16_t>(data, i, f32_to_f16_bits(static_cast<float>(v))); return;
-    case DType::BF16: write<uint16_t>(data, i, f32_to_bf16_bits(static_cast<float>(v))); return;
+    // Round once to the 16-bit grid; the float conversion after it is exact.
+    case DType::F16: write<uint16_t>(data, i, f32_to_f16_bits(static_cast<float>(round_to_dtype(v, t)))); return;
+    case DType::BF16: write<uint16_t>(data, i, f32_to_bf16_bits(static_cast<float>(round_to_dtype(v, t)))); return;
     case DType::F32: write<float>(data, i, static_cast<float>(v)); return;
     case DType::F64: write<double>(data, i, v); return;
   }
@@ -100,7 +137,7 @@ void store_int(void* data, DType t, int64_t i, int64_t v) {
     case DType::F16:
     case DType::BF16:
     case DType::F32:
-    case DType::F64: store_double(data, t, i, static_cast<double>(v)); return;
+    case DType::F64: store_double(data, t, i, round_to_dtype(static_cast<long double>(v), t)); return;
   }
 }
 

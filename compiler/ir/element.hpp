@@ -24,4 +24,10 @@ int64_t float_to_int_saturating(double v, DType t);
 // Wraps v to the width of integer dtype t (i32 sign-extends, u32 zero-extends; bool: v != 0).
 int64_t wrap_int(int64_t v, DType t);
 
+// Rounds x once (to nearest, ties to even) to a value of float dtype t and returns that value
+// as a double: ±inf past the dtype's largest finite value, NaN stays NaN, subnormals kept.
+// Rounding through an intermediate type (long double -> double -> f16, or i64 -> double ->
+// f32) can differ from this in the last bit, so every conversion to a float dtype goes here.
+double round_to_dtype(long double x, DType t);
+
 }  // namespace kiln

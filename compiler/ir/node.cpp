@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "compiler/ir/element.hpp"
 #include "compiler/ir/infer.hpp"
 
 namespace kiln {
@@ -23,14 +24,9 @@ bool Scalar::operator==(const Scalar& o) const {
 Scalar scalar_to_dtype(const Scalar& v, DType t) {
   switch (dtype_class(t)) {
     case DTypeClass::Float: {
-      double d = v.as_double();
-      switch (t) {
-        case DType::F32: return Scalar::of_float(static_cast<float>(d));
-        case DType::F16: return Scalar::of_float(f16_bits_to_f32(f32_to_f16_bits(static_cast<float>(d))));
-        case DType::BF16:
-          return Scalar::of_float(bf16_bits_to_f32(f32_to_bf16_bits(static_cast<float>(d))));
-        default: return Scalar::of_float(d);
-      }
+      // One rounding, straight from the double or the exact integer (see round_to_dtype).
+      long double x = v.is_float ? static_cast<long double>(v.f) : static_cast<long double>(v.i);
+      return Scalar::of_float(round_to_dtype(x, t));
     }
     case DTypeClass::Bool: return Scalar::of_int(v.is_float ? (v.f != 0.0 || std::isnan(v.f)) : v.i != 0);
     case DTypeClass::Signed:
