@@ -13,10 +13,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 #include <string>
 
 #include "compiler/ir/parser.hpp"
@@ -85,26 +81,23 @@ std::string parse_args(int argc, char** argv, Options& o) {
   return "";
 }
 
-// Reads all of `path` ("-": stdin) into `text`; returns false with `error` set on failure.
+// Reads all of `path` ("-": stdin) into `text`; returns false with `error` set on failure
+// (a directory fails here too: reading it gives EISDIR).
 bool read_input(const std::string& path, std::string& text, std::string& error) {
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    if (std::cin.bad()) error = "cannot read stdin";
-    return !std::cin.bad();
-  }
-  std::ifstream in(path, std::ios::binary);
+  bool is_stdin = path == "-";
+  std::FILE* in = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
   if (!in) {
     error = fmt::format("cannot open '{}': {}", path, std::strerror(errno));
     return false;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) {
-    error = fmt::format("cannot read '{}'", path);
-    return false;
-  }
-  text = std::move(s).str();
-  return true;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) text.append(buf, n);
+  bool ok = !std::ferror(in);
+  int saved = errno;
+  if (!is_stdin) std::fclose(in);
+  if (!ok) error = fmt::format("cannot read '{}': {}", is_stdin ? "<stdin>" : path, std::strerror(saved));
+  return ok;
 }
 
 bool write_all(int fd, const std::string& data) {

@@ -36,9 +36,12 @@ std::string describe(const Token& t) {
     case Tok::String: return "a string";
     default: break;
   }
+  return fmt::format("'{}'", clip(t.text));
+}
+
+std::string clip(std::string_view s) {
   constexpr size_t kMax = 32;
-  bool cut = t.text.size() > kMax;
-  return fmt::format("'{}{}'", t.text.substr(0, kMax), cut ? "..." : "");
+  return s.size() > kMax ? fmt::format("{}...", s.substr(0, kMax)) : std::string(s);
 }
 
 void Lexer::fail(int line, int col, std::string_view what) const {

@@ -48,6 +48,8 @@ struct Token {
 
 // How an error message shows a token: `'%x'`, `end of input`, long text cut short.
 std::string describe(const Token& t);
+// `s`, cut short with `...` when longer than 32 bytes (for names and numbers in messages).
+std::string clip(std::string_view s);
 
 class Lexer {
  public:

@@ -76,14 +76,14 @@ Function Parser::parse_function() {
   Token name = expect(Tok::At, "a function name '@name'");
   Function f;
   f.name = std::string(name.name());
-  if (!function_names_.insert(f.name).second) fail(name, "function @" + f.name + " is already defined");
+  if (!function_names_.insert(f.name).second) fail(name, "function " + clip(name.text) + " is already defined");
   values_.clear();
   parse_arguments(f);
   expect(Tok::Arrow, "'->'");
   std::vector<TensorType> result_types = parse_result_types();
   expect(Tok::LBrace, "'{'");
   while (tok_.kind == Tok::Percent) parse_statement();
-  if (tok_.kind == Tok::RBrace) fail(tok_, "missing 'return' at the end of function @" + f.name);
+  if (tok_.kind == Tok::RBrace) fail(tok_, "missing 'return' at the end of function @" + clip(f.name));
   if (!tok_.is_word("return")) fail(tok_, "expected a statement '%name = ...' or 'return', found " + describe(tok_));
   parse_return(f, result_types);
   expect(Tok::RBrace, "'}' after the return");
@@ -103,7 +103,7 @@ void Parser::parse_arguments(Function& f) {
     TensorType type = parse_type();
     std::string n(name.name());
     NodeRef param = make_param(type, n);
-    if (!values_.emplace(n, param).second) fail(name, "%" + n + " is already defined");
+    if (!values_.emplace(n, param).second) fail(name, clip(name.text) + " is already defined");
     f.args.push_back({std::move(param), std::move(n)});
     if (tok_.kind == Tok::RParen) break;
     expect(Tok::Comma, "',' or ')'");
@@ -152,13 +152,13 @@ TensorType Parser::parse_type() {
 
 const NodeRef& Parser::lookup(const Token& ref) {
   auto it = values_.find(std::string(ref.name()));
-  if (it == values_.end()) fail(ref, "use of undefined value " + std::string(ref.text));
+  if (it == values_.end()) fail(ref, "use of undefined value " + clip(ref.text));
   return it->second;
 }
 
 void Parser::parse_statement() {
   Token name = expect(Tok::Percent, "'%name'");
-  if (values_.count(std::string(name.name()))) fail(name, std::string(name.text) + " is already defined");
+  if (values_.count(std::string(name.name()))) fail(name, clip(name.text) + " is already defined");
   expect(Tok::Equal, "'='");
   Token op_tok = expect(Tok::Word, "an op name");
   std::optional<Op> op = op_from_name(op_tok.text);
@@ -259,7 +259,7 @@ SourceLoc Parser::parse_loc() {
   expect(Tok::Colon, "':'");
   Token line = expect(Tok::Int, "a line number");
   int64_t n = parse_int(line);
-  if (n < 0 || n > std::numeric_limits<uint32_t>::max()) fail(line, "line number " + std::string(line.text) + " is out of range");
+  if (n < 0 || n > std::numeric_limits<uint32_t>::max()) fail(line, "line number " + clip(line.text) + " is out of range");
   expect(Tok::RParen, "')'");
   return SourceLoc{intern_string(file.str), static_cast<uint32_t>(n)};
 }
@@ -273,11 +273,11 @@ void Parser::parse_return(Function& f, const std::vector<TensorType>& result_typ
     f.results.push_back(lookup(refs.back()));
   } while (tok_.kind == Tok::Comma);
   if (refs.size() != result_types.size())
-    fail(ret, "return gives " + std::to_string(refs.size()) + " value(s) but the signature of @" + f.name +
+    fail(ret, "return gives " + std::to_string(refs.size()) + " value(s) but the signature of @" + clip(f.name) +
                   " declares " + std::to_string(result_types.size()));
   for (size_t i = 0; i < refs.size(); ++i)
     if (!(f.results[i]->type() == result_types[i]))
-      fail(refs[i], std::string(refs[i].text) + " has type " + type_str(f.results[i]->type()) +
+      fail(refs[i], clip(refs[i].text) + " has type " + type_str(f.results[i]->type()) +
                         " but the signature declares " + type_str(result_types[i]));
 }
 
@@ -358,7 +358,7 @@ Function parse_function(std::string_view text, std::string_view file) {
   Parser p(text, file);
   if (p.at_end()) p.fail(p.token(), "expected a function, found end of input");
   Function f = p.parse_function();
-  if (!p.at_end()) p.fail(p.token(), "expected end of input after function @" + f.name + ", found " + describe(p.token()));
+  if (!p.at_end()) p.fail(p.token(), "expected end of input after function @" + clip(f.name) + ", found " + describe(p.token()));
   return f;
 }
 

@@ -234,6 +234,10 @@ TEST_CASE("huge, binary and deeply bracketed inputs fail cleanly") {
   check_error(zeros, 1, 1, "unexpected byte 0x00");
   std::string long_name = "func @" + std::string(1 << 20, 'n') + "(";
   check_error(long_name, 1, (1 << 20) + 8, "found end of input");
+  std::string undefined = "func @f(%x: f32[]) -> f32[] {\n  return %" + std::string(1 << 20, 'u') + "\n}";
+  ParseError e = parse_error(undefined);
+  CHECK(e.col() == 10);
+  CHECK(std::string(e.what()).size() < 200);  // the name is cut short in the message
   std::string comment = "// " + std::string(10 << 20, 'c');
   CHECK(parse_module(comment).functions.empty());
 }
@@ -246,7 +250,7 @@ TEST_CASE("random mutations of valid text either parse or throw kiln::Error") {
     seeds.push_back(print_function(f));
     all.functions.push_back(std::move(f));
   }
-  seeds.push_back(print_module(all));
+  const std::string module_text = print_module(all);
   seeds.push_back(
       "func @l(%x: f32[2]) -> (f32[2], f64[]) {\n  %0 = literal {value = -1.5e-7} : f64[]\n"
       "  %1 = exp %x : f32[2] loc(\"a\\\"b\\0a.cpp\":12)\n  return %1, %0\n}\n");
@@ -258,8 +262,8 @@ TEST_CASE("random mutations of valid text either parse or throw kiln::Error") {
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % std::max<size_t>(n, 1)); };
   int parsed = 0, rejected = 0;
   for (int iter = 0; iter < 20000; ++iter) {
-    std::string s = seeds[pick(seeds.size() - 1)];  // the whole module is a seed only through a few edits
-    if (iter % 50 == 0) s = seeds.back();
+    // The module of every sample is long, so it is a seed only now and then.
+    std::string s = iter % 50 == 0 ? module_text : seeds[pick(seeds.size())];
     int edits = 1 + static_cast<int>(pick(4));
     for (int e = 0; e < edits; ++e) {
       size_t at = pick(s.size() + 1);
