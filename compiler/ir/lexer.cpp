@@ -148,7 +148,8 @@ void Lexer::lex_number(Token& t) {
     while (is_digit(peek())) ++pos_;
   }
   if (!at_end() && is_name_char(peek()))
-    fail(t.line, t.col, "malformed number '" + std::string(src_.substr(start, std::min<size_t>(pos_ - start + 1, 32))) + "'");
+    fail(t.line, t.col,
+         "malformed number '" + std::string(src_.substr(start, std::min<size_t>(pos_ - start + 1, 32))) + "'");
 }
 
 // A double-quoted string on one line; escapes are \" \\ and \xx (two hex digits).

@@ -207,8 +207,7 @@ std::optional<Token> Parser::parse_attrs(Op op, Attrs& attrs) {
     Token name = expect(Tok::Word, "an attribute name");
     std::optional<AttrBits> bit = attr_from_name(name.text);
     if (!bit) fail(name, "unknown attribute " + describe(name));
-    if (!(op_info(op).attrs & *bit))
-      fail(name, std::string(op_name(op)) + " has no attribute " + describe(name));
+    if (!(op_info(op).attrs & *bit)) fail(name, std::string(op_name(op)) + " has no attribute " + describe(name));
     if (seen & *bit) fail(name, "duplicate attribute " + describe(name));
     seen |= *bit;
     expect(Tok::Equal, "'='");
@@ -219,7 +218,9 @@ std::optional<Token> Parser::parse_attrs(Op op, Attrs& attrs) {
 }
 
 void Parser::parse_attr_value(const Token& name, AttrBits bit, Attrs& attrs, std::optional<Token>& value) {
-  auto single = [&](Tok kind, std::string_view what) { return expect(kind, std::string(what) + " for " + describe(name)); };
+  auto single = [&](Tok kind, std::string_view what) {
+    return expect(kind, std::string(what) + " for " + describe(name));
+  };
   switch (bit) {
     case kAttrAxes: attrs.axes = parse_int_list(); return;
     case kAttrPerm: attrs.perm = parse_int_list(); return;
@@ -259,7 +260,8 @@ SourceLoc Parser::parse_loc() {
   expect(Tok::Colon, "':'");
   Token line = expect(Tok::Int, "a line number");
   int64_t n = parse_int(line);
-  if (n < 0 || n > std::numeric_limits<uint32_t>::max()) fail(line, "line number " + clip(line.text) + " is out of range");
+  if (n < 0 || n > std::numeric_limits<uint32_t>::max())
+    fail(line, "line number " + clip(line.text) + " is out of range");
   expect(Tok::RParen, "')'");
   return SourceLoc{intern_string(file.str), static_cast<uint32_t>(n)};
 }
@@ -339,7 +341,8 @@ Scalar Parser::parse_float(const Token& t, DType dtype) {
   }
   std::string name(dtype_name(dtype));
   if (r.ec == std::errc::result_out_of_range) fail(t, describe(t) + " is out of the range of " + name);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) fail(t, "expected a number for " + name + ", found " + describe(t));
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+    fail(t, "expected a number for " + name + ", found " + describe(t));
   Scalar out = scalar_to_dtype(Scalar::of_float(v), dtype);
   if (std::isinf(out.f)) fail(t, describe(t) + " is out of the range of " + name);
   return out;
@@ -358,7 +361,8 @@ Function parse_function(std::string_view text, std::string_view file) {
   Parser p(text, file);
   if (p.at_end()) p.fail(p.token(), "expected a function, found end of input");
   Function f = p.parse_function();
-  if (!p.at_end()) p.fail(p.token(), "expected end of input after function @" + clip(f.name) + ", found " + describe(p.token()));
+  if (!p.at_end())
+    p.fail(p.token(), "expected end of input after function @" + clip(f.name) + ", found " + describe(p.token()));
   return f;
 }
 

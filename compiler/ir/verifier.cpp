@@ -72,9 +72,7 @@ Attrs listed_attrs(const Node& n) {
   return out;
 }
 
-std::string scalar_str(const Scalar& v) {
-  return v.is_float ? format_scalar(v, DType::F64) : std::to_string(v.i);
-}
+std::string scalar_str(const Scalar& v) { return v.is_float ? format_scalar(v, DType::F64) : std::to_string(v.i); }
 
 // Caller holds the graph read lock.
 void verify_node(const Node& n, const std::string& where) {

@@ -93,9 +93,7 @@ inline Function sample_function(Op op) {
   DType dt = sample_dtype(info.accepts);
   NodeRef r;
   switch (info.category) {
-    case OpCategory::Source:
-      r = op == Op::Param ? arg(f, "p", DType::F32, {2}) : sample_source(op);
-      break;
+    case OpCategory::Source: r = op == Op::Param ? arg(f, "p", DType::F32, {2}) : sample_source(op); break;
     case OpCategory::Unary:
       if (op == Op::Cast) {
         TensorType t{DType::I32, {2, 3}};

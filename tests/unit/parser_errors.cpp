@@ -70,14 +70,16 @@ TEST_CASE("unknown ops and dtypes, and param as a statement") {
 TEST_CASE("names are defined once and before their use") {
   check_error(in_function("  %y = neg %z : f32[2]\n  %z = neg %x : f32[2]\n  return %y\n"), 2, 12,
               "use of undefined value %z");
-  check_error(in_function("  %y = neg %x : f32[2]\n  %y = abs %x : f32[2]\n  return %y\n"), 3, 3, "%y is already defined");
+  check_error(in_function("  %y = neg %x : f32[2]\n  %y = abs %x : f32[2]\n  return %y\n"), 3, 3,
+              "%y is already defined");
   check_error(in_function("  %x = neg %x : f32[2]\n  return %x\n"), 2, 3, "%x is already defined");
   check_error("func @f(%a: f32[], %a: f32[]) -> f32[] {\n  return %a\n}", 1, 20, "%a is already defined");
   check_error(in_function("  return %nope\n"), 2, 10, "use of undefined value %nope");
-  check_error("func @f(%x: f32[]) -> f32[] {\n  return %x\n}\nfunc @f(%x: f32[]) -> f32[] {\n  return %x\n}\n", 4,
-              6, "function @f is already defined");
+  check_error("func @f(%x: f32[]) -> f32[] {\n  return %x\n}\nfunc @f(%x: f32[]) -> f32[] {\n  return %x\n}\n", 4, 6,
+              "function @f is already defined");
   // Each function has its own names.
-  CHECK_NOTHROW(parse_module("func @f(%x: f32[]) -> f32[] {\n  return %x\n}\nfunc @g(%x: f32[]) -> f32[] {\n  return %x\n}\n"));
+  CHECK_NOTHROW(
+      parse_module("func @f(%x: f32[]) -> f32[] {\n  return %x\n}\nfunc @g(%x: f32[]) -> f32[] {\n  return %x\n}\n"));
   check_error("func @f(%x: f32[]) -> f32[] {\n  return %x\n}\nfunc @g() -> f32[] {\n  return %x\n}\n", 5, 10,
               "use of undefined value %x");
 }
@@ -85,8 +87,10 @@ TEST_CASE("names are defined once and before their use") {
 TEST_CASE("attributes: only those the op carries, each once, of the right kind") {
   check_error(in_function("  %y = add %x, %x {axis = 0} : f32[2]\n"), 2, 20, "add has no attribute 'axis'");
   check_error(in_function("  %y = reduce_sum %x {foo = [0]} : f32[]\n"), 2, 23, "unknown attribute 'foo'");
-  check_error(in_function("  %y = reduce_sum %x {axes = [0], axes = [0]} : f32[]\n"), 2, 35, "duplicate attribute 'axes'");
-  check_error(in_function("  %y = reduce_sum %x {axes = 0} : f32[]\n"), 2, 30, "expected '[' starting a list of integers");
+  check_error(in_function("  %y = reduce_sum %x {axes = [0], axes = [0]} : f32[]\n"), 2, 35,
+              "duplicate attribute 'axes'");
+  check_error(in_function("  %y = reduce_sum %x {axes = 0} : f32[]\n"), 2, 30,
+              "expected '[' starting a list of integers");
   check_error(in_function("  %y = concat %x {axis = [0]} : f32[2]\n"), 2, 26, "expected an integer for 'axis'");
   check_error(in_function("  %y = concat %x {axis 0} : f32[2]\n"), 2, 24, "expected '='");
   check_error(in_function("  %y = concat %x {axis = 0 : f32[2]\n"), 2, 28, "expected ',' or '}'");
@@ -95,14 +99,14 @@ TEST_CASE("attributes: only those the op carries, each once, of the right kind")
   check_error(in_function("  %y = pad %x {low = [0], high = [0], value = [1]} : f32[2]\n"), 2, 47,
               "expected a number, 'true' or 'false' for 'value'");
   // An empty attribute list is allowed for any op; it is not printed.
-  CHECK(print_module(parse_module(in_function("  %y = neg %x {} : f32[2]\n  return %y\n")))
-            .find("neg %x : f32[2]") != std::string::npos);
+  CHECK(print_module(parse_module(in_function("  %y = neg %x {} : f32[2]\n  return %y\n"))).find("neg %x : f32[2]") !=
+        std::string::npos);
 }
 
 TEST_CASE("values of literals read in the statement's dtype, pad values in the operand's") {
   auto literal = [](std::string_view value, std::string_view type) {
-    return "func @f() -> " + std::string(type) + " {\n  %y = literal {value = " + std::string(value) + "} : " +
-           std::string(type) + "\n  return %y\n}\n";
+    return "func @f() -> " + std::string(type) + " {\n  %y = literal {value = " + std::string(value) +
+           "} : " + std::string(type) + "\n  return %y\n}\n";
   };
   check_error(literal("3000000000", "i32[]"), 2, 25, "integer '3000000000' does not fit in i32");
   check_error(literal("-2147483649", "i32[]"), 2, 25, "does not fit in i32");
@@ -120,19 +124,23 @@ TEST_CASE("values of literals read in the statement's dtype, pad values in the o
   CHECK_NOTHROW(parse_module(literal("4294967295", "u32[]")));
   CHECK_NOTHROW(parse_module(literal("-inf", "bf16[]")));
   CHECK_NOTHROW(parse_module(literal("65504", "f16[]")));
-  check_error("func @f(%x: i32[2]) -> i32[2] {\n  %y = pad %x {low = [0], high = [0], value = 0.5} : i32[2]\n  "
-              "return %y\n}\n",
-              2, 47, "expected an integer for i32");
+  check_error(
+      "func @f(%x: i32[2]) -> i32[2] {\n  %y = pad %x {low = [0], high = [0], value = 0.5} : i32[2]\n  "
+      "return %y\n}\n",
+      2, 47, "expected an integer for i32");
 }
 
 TEST_CASE("numbers out of the int64 range are errors") {
   check_error("func @f(%x: f32[99999999999999999999]) -> f32[] {}", 1, 17, "out of the range of i64");
-  check_error(in_function("  %y = concat %x {axis = -9223372036854775809} : f32[2]\n"), 2, 26, "out of the range of i64");
-  check_error(in_function("  %y = reduce_sum %x {axes = [0, 18446744073709551616]} : f32[]\n"), 2, 34, "out of the range of i64");
+  check_error(in_function("  %y = concat %x {axis = -9223372036854775809} : f32[2]\n"), 2, 26,
+              "out of the range of i64");
+  check_error(in_function("  %y = reduce_sum %x {axes = [0, 18446744073709551616]} : f32[]\n"), 2, 34,
+              "out of the range of i64");
   check_error("func @f() -> u32[2] {\n  %y = random_bits {seed = 18446744073709551616} : u32[2]\n}", 2, 28,
               "out of the range of u64");
   check_error("func @f() -> u32[2] {\n  %y = random_bits {stream = -1} : u32[2]\n}", 2, 30, "non-negative");
-  check_error(in_function("  %y = neg %x : f32[2] loc(\"a\":4294967296)\n"), 2, 32, "line number 4294967296 is out of range");
+  check_error(in_function("  %y = neg %x : f32[2] loc(\"a\":4294967296)\n"), 2, 32,
+              "line number 4294967296 is out of range");
   std::string long_number(10000, '7');
   ParseError e = parse_error("func @f(%x: f32[" + long_number + "]) -> f32[] {}");
   CHECK(e.col() == 17);
@@ -159,7 +167,8 @@ TEST_CASE("structure: return, signature, trailing text, end of input") {
   check_error("func @f(%x: f32[]) -> () {\n  return %x\n}", 2, 3, "declares 0");
   check_error("func @f(%x: f32[]) -> f32[] {\n  return\n}", 3, 1, "expected a value '%name' to return, found '}'");
   check_error("func @f(%x: f32[]) -> f32[] {\n  return %x\n}\n}", 4, 1, "expected 'func', found '}'");
-  check_error("func @f(%x: f32[]) -> f32[] {\n  return %x\n}\nfunc", 4, 5, "expected a function name '@name', found end of input");
+  check_error("func @f(%x: f32[]) -> f32[] {\n  return %x\n}\nfunc", 4, 5,
+              "expected a function name '@name', found end of input");
   check_error("func @f(%x: f32[]) f32[] {}", 1, 20, "expected '->', found 'f32'");
   check_error("fun @f() -> f32[] {}", 1, 1, "expected 'func', found 'fun'");
   check_error("func @f(%x: f32[]) -> f32[] {\n  return %x", 2, 12, "expected '}' after the return, found end of input");
@@ -183,10 +192,12 @@ TEST_CASE("parse_function needs exactly one function") {
 TEST_CASE("type errors from make_node point at the op and keep its message") {
   check_error("func @f(%x: f32[2], %z: f32[3]) -> f32[2] {\n  %y = add %x, %z : f32[2]\n  return %y\n}", 2, 8,
               "add: operand shapes differ: f32[2], f32[3]");
-  check_error(in_function("  %y = neg %x : f64[2]\n"), 2, 8, "neg: declared result type f64[2] differs from the inferred f32[2]");
+  check_error(in_function("  %y = neg %x : f64[2]\n"), 2, 8,
+              "neg: declared result type f64[2] differs from the inferred f32[2]");
   check_error(in_function("  %y = add %x : f32[2]\n"), 2, 8, "add: expects 2 operand(s), got 1");
   check_error(in_function("  %y = logical_not %x : f32[2]\n"), 2, 8, "logical_not: expects bool, got f32");
-  check_error(in_function("  %y = reduce_sum %x {axes = [1]} : f32[]\n"), 2, 8, "reduce_sum: axis 1 is out of range for rank 1");
+  check_error(in_function("  %y = reduce_sum %x {axes = [1]} : f32[]\n"), 2, 8,
+              "reduce_sum: axis 1 is out of range for rank 1");
   check_error(in_function("  %y = literal {value = 1.0} : f32[2]\n"), 2, 8, "literal: a literal is 0-d, got f32[2]");
   check_error(in_function("  %y = neg %x : f64[2] loc(\"m.cpp\":7)\n"), 2, 8, "m.cpp:7: neg: declared result type");
 }
@@ -254,10 +265,24 @@ TEST_CASE("random mutations of valid text either parse or throw kiln::Error") {
   seeds.push_back(
       "func @l(%x: f32[2]) -> (f32[2], f64[]) {\n  %0 = literal {value = -1.5e-7} : f64[]\n"
       "  %1 = exp %x : f32[2] loc(\"a\\\"b\\0a.cpp\":12)\n  return %1, %0\n}\n");
-  const std::vector<std::string> tokens = {"%0", "%x", "@f", "[", "]", "{", "}", "(", ")", ",", ":", "=", "->",
-                                           "func", "return", "loc", "literal", "pad", "concat", "f16", "bool",
-                                           "99999999999999999999", "-", "-0.0", "nan", "-inf", "1e400", "\"",
-                                           "\\", std::string(1, '\0'), "\xff", "// ", "\n", "axes", "value"};
+  const std::vector<std::string> tokens = {"%0",      "%x",
+                                           "@f",      "[",
+                                           "]",       "{",
+                                           "}",       "(",
+                                           ")",       ",",
+                                           ":",       "=",
+                                           "->",      "func",
+                                           "return",  "loc",
+                                           "literal", "pad",
+                                           "concat",  "f16",
+                                           "bool",    "99999999999999999999",
+                                           "-",       "-0.0",
+                                           "nan",     "-inf",
+                                           "1e400",   "\"",
+                                           "\\",      std::string(1, '\0'),
+                                           "\xff",    "// ",
+                                           "\n",      "axes",
+                                           "value"};
   std::mt19937_64 rng(20240607);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % std::max<size_t>(n, 1)); };
   int parsed = 0, rejected = 0;
@@ -268,12 +293,18 @@ TEST_CASE("random mutations of valid text either parse or throw kiln::Error") {
     for (int e = 0; e < edits; ++e) {
       size_t at = pick(s.size() + 1);
       switch (pick(6)) {
-        case 0: if (!s.empty()) s[std::min(at, s.size() - 1)] = static_cast<char>(rng()); break;
+        case 0:
+          if (!s.empty()) s[std::min(at, s.size() - 1)] = static_cast<char>(rng());
+          break;
         case 1: s.erase(std::min(at, s.size()), pick(8) + 1); break;
         case 2: s.insert(at, 1, static_cast<char>(rng())); break;
         case 3: s.insert(at, tokens[pick(tokens.size())]); break;
         case 4: s.resize(at); break;
-        case 5: { size_t from = pick(s.size()); s.insert(at, s.substr(from, pick(40))); break; }
+        case 5: {
+          size_t from = pick(s.size());
+          s.insert(at, s.substr(from, pick(40)));
+          break;
+        }
       }
     }
     try {

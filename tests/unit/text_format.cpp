@@ -40,7 +40,8 @@ void check_same_graph(const Function& f, const Function& g) {
     CHECK(a.type() == b.type());
     CHECK(a.attrs() == b.attrs());
     REQUIRE(a.operands().size() == b.operands().size());
-    for (size_t j = 0; j < a.operands().size(); ++j) CHECK(fk.at(a.operands()[j].get()) == gk.at(b.operands()[j].get()));
+    for (size_t j = 0; j < a.operands().size(); ++j)
+      CHECK(fk.at(a.operands()[j].get()) == gk.at(b.operands()[j].get()));
     fk[&a] = gk[&b] = fmt::format("s{}", i);
   }
   REQUIRE(f.results.size() == g.results.size());
@@ -144,19 +145,23 @@ TEST_CASE("format_scalar writes the shortest round-trip form with a '.', 'e', na
 
 TEST_CASE("literals of every dtype with special values round-trip bit for bit") {
   double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
-  std::vector<Scalar> floats = {fl(nan), fl(-nan), fl(inf), fl(-inf), fl(-0.0), fl(0.0), fl(0.1), fl(1.0),
-                                fl(-2.5), fl(1e-7), fl(123456789.0)};
+  std::vector<Scalar> floats = {fl(nan), fl(-nan), fl(inf),  fl(-inf), fl(-0.0),       fl(0.0),
+                                fl(0.1), fl(1.0),  fl(-2.5), fl(1e-7), fl(123456789.0)};
   struct Case {
     DType t;
     std::vector<Scalar> extra;
     std::vector<std::string> texts;
   };
   std::vector<Case> cases = {
-      {DType::F32, {fl(1e-45), fl(3.4028234663852886e38), fl(1.17549435e-38)},
+      {DType::F32,
+       {fl(1e-45), fl(3.4028234663852886e38), fl(1.17549435e-38)},
        {"value = 1e-45", "value = 3.4028235e+38", "value = -0.0", "value = nan", "value = -inf"}},
-      {DType::F64, {fl(5e-324), fl(1.7976931348623157e308), fl(1e300)},
+      {DType::F64,
+       {fl(5e-324), fl(1.7976931348623157e308), fl(1e300)},
        {"value = 5e-324", "value = 1.7976931348623157e+308", "value = 1e+300", "value = 0.1"}},
-      {DType::F16, {fl(65504.0), fl(5.960464477539063e-08)}, {"value = 65504.0", "value = 5.9604645e-08", "value = -nan"}},
+      {DType::F16,
+       {fl(65504.0), fl(5.960464477539063e-08)},
+       {"value = 65504.0", "value = 5.9604645e-08", "value = -nan"}},
       {DType::BF16, {fl(3.3895313892515355e38), fl(9.183549615799121e-41)}, {"value = 3.3895314e+38", "value = inf"}},
   };
   for (const Case& c : cases) {
@@ -168,8 +173,8 @@ TEST_CASE("literals of every dtype with special values round-trip bit for bit") 
   }
   std::string ints = round_trip(literals(DType::I32, {in(-2147483648), in(2147483647), in(0), in(-1)}));
   CHECK(ints.find("value = -2147483648") != std::string::npos);
-  std::string longs = round_trip(literals(DType::I64, {in(std::numeric_limits<int64_t>::min()),
-                                                       in(std::numeric_limits<int64_t>::max())}));
+  std::string longs = round_trip(
+      literals(DType::I64, {in(std::numeric_limits<int64_t>::min()), in(std::numeric_limits<int64_t>::max())}));
   CHECK(longs.find("value = -9223372036854775808") != std::string::npos);
   CHECK(longs.find("value = 9223372036854775807") != std::string::npos);
   CHECK(round_trip(literals(DType::U32, {in(0), in(4294967295)})).find("value = 4294967295") != std::string::npos);

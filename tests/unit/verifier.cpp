@@ -1,13 +1,14 @@
 // The verifier accepts every valid function and names the first broken invariant otherwise;
 // the type rules it re-runs reject bad nodes already in make_node, with the Error subclass
 // and message that say what is wrong.
+#include "compiler/ir/verifier.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
 #include "compiler/ir/buffer.hpp"
 #include "compiler/ir/parser.hpp"
-#include "compiler/ir/verifier.hpp"
 #include "ir_samples.hpp"
 
 using namespace kiln;
@@ -46,9 +47,9 @@ TEST_CASE("the verifier accepts a sample function of every op and parsed text") 
     INFO(op_name(static_cast<Op>(i)));
     CHECK_NOTHROW(verify(kiln::testing::sample_function(static_cast<Op>(i))));
   }
-  CHECK_NOTHROW(verify(parse_module(
-      "func @a(%x: f32[3]) -> f32[] {\n  %0 = reduce_max %x {axes = [0]} : f32[]\n  return %0\n}\n"
-      "func @b(%x: f32[3]) -> f32[3] {\n  return %x\n}\n")));
+  CHECK_NOTHROW(
+      verify(parse_module("func @a(%x: f32[3]) -> f32[] {\n  %0 = reduce_max %x {axes = [0]} : f32[]\n  return %0\n}\n"
+                          "func @b(%x: f32[3]) -> f32[3] {\n  return %x\n}\n")));
 }
 
 TEST_CASE("an evaluated node may stand in for an argument") {
@@ -109,7 +110,8 @@ TEST_CASE("every param or evaluated node the results use must be an argument") {
   g.name = "ev";
   NodeRef x = arg(g, "x", DType::I32, {2});
   g.results.push_back(make_node(Op::Mul, {x, evaluated(DType::I32, {2})}));
-  CHECK(message_of<ValueError>([&] { verify(g); }) == "@ev: an evaluated neg of type i32[2] is used but is not an argument");
+  CHECK(message_of<ValueError>([&] { verify(g); }) ==
+        "@ev: an evaluated neg of type i32[2] is used but is not an argument");
 }
 
 TEST_CASE("a node carrying an attribute its op does not list is rejected") {
@@ -163,8 +165,6 @@ TEST_CASE("type rules reject bad nodes with the right Error subclass and the val
   CHECK(m == "neg: declared result type f32[12] differs from the inferred f32[3,4]");
   m = message_of<ShapeError>([&] { make_node(Op::Matmul, {a, a}); });
   CHECK(m == "matmul: contracted dims differ: f32[3,4] and f32[3,4] (4 vs 3)");
-  m = message_of<ShapeError>([&] {
-    make_node(Op::Neg, {a}, {}, &wrong, SourceLoc{intern_string("model.cpp"), 9});
-  });
+  m = message_of<ShapeError>([&] { make_node(Op::Neg, {a}, {}, &wrong, SourceLoc{intern_string("model.cpp"), 9}); });
   CHECK(m == "model.cpp:9: neg: declared result type f32[12] differs from the inferred f32[3,4]");
 }
