@@ -1,8 +1,8 @@
-// The parser of the text form (text_format.md): a flat recursive-descent-free parser over the
-// pull lexer, with one token of lookahead.
+// The parser of the text form (text_format.md): one method per production over the pull
+// lexer, with one token of lookahead.
 //
-// The grammar has no nesting beyond a list of integers, so every production is a loop and
-// the call depth is fixed whatever the input. Arguments become params (make_param) and each
+// The grammar has no nesting beyond a list of integers, so every repetition is a loop and no
+// method calls itself: the call depth is fixed whatever the input. Arguments become params (make_param) and each
 // statement becomes a node through make_node, which checks its type and hash-conses it: a
 // duplicated statement yields the node built the first time. Attribute lists and integers
 // are read as the tokens come; the `value` attribute waits until the result type is known,
@@ -239,7 +239,7 @@ void Parser::parse_attr_value(const Token& name, AttrBits bit, Attrs& attrs, std
       return;
     case kAttrNone: break;
   }
-  fail(name, "internal: attribute without a kind");
+  KILN_CHECK(false) << "attribute " << name.text << " has no bit";
 }
 
 std::vector<int64_t> Parser::parse_int_list() {
@@ -318,7 +318,7 @@ Scalar Parser::parse_scalar(const Token& t, DType dtype) {
     }
     case DTypeClass::Float: return parse_float(t, dtype);
   }
-  fail(t, "internal: bad dtype class");
+  KILN_CHECK(false) << "dtype " << dtype_name(dtype) << " has no class";
 }
 
 Scalar Parser::parse_float(const Token& t, DType dtype) {
