@@ -184,6 +184,9 @@ TensorType infer_movement(const Ctx& c, std::span<const TensorType* const> in, c
       for (int i = 0; i < rank; ++i) {
         if (a.low[i] < 0 || a.high[i] < 0 || a.low[i] > kMaxElements || a.high[i] > kMaxElements)
           c.fail<ValueError>("padding of axis {} must be non-negative, got low {} high {}", i, a.low[i], a.high[i]);
+        // Each term is at most 2^62, so the sum needs more than 64 bits.
+        if (static_cast<__int128>(out[i]) + a.low[i] + a.high[i] > kMaxElements)
+          c.fail<ValueError>("axis {} grows past 2^62", i);
         out[i] += a.low[i] + a.high[i];
       }
       checked_numel(out, "pad");
@@ -197,8 +200,8 @@ TensorType infer_movement(const Ctx& c, std::span<const TensorType* const> in, c
         bool ok = t->dtype == x.dtype && t->shape.size() == x.shape.size();
         for (int i = 0; ok && i < rank; ++i) ok = i == a.axis || t->shape[i] == x.shape[i];
         if (!ok) c.fail<ShapeError>("operands do not fit together along axis {}: {}", a.axis, types_str(in));
+        if (t->shape[a.axis] > kMaxElements - out[a.axis]) c.fail<ValueError>("axis {} grows past 2^62", a.axis);
         out[a.axis] += t->shape[a.axis];
-        if (out[a.axis] > kMaxElements) c.fail<ValueError>("axis {} grows past 2^62", a.axis);
       }
       checked_numel(out, "concat");
       return {x.dtype, out};
