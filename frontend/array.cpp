@@ -76,11 +76,12 @@ void Array::copy_to(void* out, DType as, size_t count, bool scalar, SourceLocati
   }
 }
 
-const void* Array::raw_data(size_t elem_size, SourceLocation loc) const {
+const void* Array::raw_data(DType a, DType b, SourceLocation loc) const {
   node_of(*this, "data", loc);
-  if (static_cast<int>(elem_size) != dtype_size(dtype()))
-    fail<DTypeError>(loc, "data", "element type of {} bytes does not match dtype {} ({} bytes)", elem_size,
-                     dtype_name(dtype()), dtype_size(dtype()));
+  DType t = dtype();
+  if (t != a && t != b)
+    fail<DTypeError>(loc, "data", "the element type is the storage of {}{}{}, but the array is {}", dtype_name(a),
+                     a == b ? "" : " or ", a == b ? "" : dtype_name(b), dtype_name(t));
   return value_of(node_)->data();
 }
 

@@ -105,7 +105,12 @@ class Array {
   // Array (or a copy) lives.
   template <class T>
   const T* data(KILN_HERE) const {
-    return static_cast<const T*>(raw_data(sizeof(T), loc));
+    if constexpr (std::is_same_v<T, uint16_t>)
+      return static_cast<const T*>(raw_data(DType::F16, DType::BF16, loc));
+    else if constexpr (std::is_same_v<T, uint8_t> || std::is_same_v<T, bool>)
+      return static_cast<const T*>(raw_data(DType::Bool, DType::Bool, loc));
+    else
+      return static_cast<const T*>(raw_data(dtype_of<T>(), dtype_of<T>(), loc));
   }
   // Evaluates (if needed) and returns the host buffer holding the elements (row-major, the
   // storage of buffer.hpp).
@@ -134,7 +139,8 @@ class Array {
 
  private:
   void copy_to(void* out, DType as, size_t count, bool scalar, SourceLocation loc) const;
-  const void* raw_data(size_t elem_size, SourceLocation loc) const;
+  // The storage when the dtype is `a` or `b`; DTypeError otherwise.
+  const void* raw_data(DType a, DType b, SourceLocation loc) const;
   NodeRef node_;
 };
 
