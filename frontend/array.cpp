@@ -122,6 +122,9 @@ std::string dump(const std::vector<Array>& arrays, bool locations) {
   }
   PrintOptions options;
   options.locations = locations;
+  // One read lock over both walks, so that no node is evaluated (by another thread) between
+  // choosing the arguments and printing.
+  GraphReadLock lock = lock_graph_for_reading();
   return print_function(function_of(std::move(roots)), options);
 }
 

@@ -67,6 +67,20 @@ std::shared_mutex& graph_mutex() {
 }
 
 namespace {
+thread_local int t_graph_read_depth = 0;
+}  // namespace
+
+GraphReadLock::GraphReadLock() {
+  if (t_graph_read_depth++ == 0) graph_mutex().lock_shared();
+}
+
+GraphReadLock::~GraphReadLock() {
+  if (--t_graph_read_depth == 0) graph_mutex().unlock_shared();
+}
+
+bool GraphReadLock::held() { return t_graph_read_depth > 0; }
+
+namespace {
 
 std::atomic<uint64_t> g_next_id{1};
 std::atomic<int64_t> g_live_nodes{0};
@@ -163,6 +177,7 @@ void Node::release(Node* first) {
 }
 
 void Node::set_value(BufferPtr value) {
+  KILN_CHECK(!GraphReadLock::held()) << "set_value while this thread holds the graph read lock";
   std::vector<NodeRef> dropped;
   {
     std::unique_lock<std::shared_mutex> lock(graph_mutex());

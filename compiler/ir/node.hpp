@@ -160,10 +160,21 @@ NodeRef make_node(Op op, std::vector<NodeRef> operands, Attrs attrs = {},
 // argument bound at call time.
 NodeRef make_param(TensorType type, std::string name, BufferPtr value = nullptr, SourceLoc loc = {});
 
-// Shared lock on the graph structure: hold it while walking operand lists.
+// Shared lock on the graph structure: hold it while walking operand lists. Nesting on one
+// thread is allowed (only the outermost one locks), so a caller can hold it across several
+// walks that lock on their own. Node::set_value must not be called while holding it.
 std::shared_mutex& graph_mutex();
-using GraphReadLock = std::shared_lock<std::shared_mutex>;
-inline GraphReadLock lock_graph_for_reading() { return GraphReadLock(graph_mutex()); }
+class GraphReadLock {
+ public:
+  GraphReadLock();
+  ~GraphReadLock();
+  GraphReadLock(const GraphReadLock&) = delete;
+  GraphReadLock& operator=(const GraphReadLock&) = delete;
+
+  // Whether this thread holds the read lock now.
+  static bool held();
+};
+inline GraphReadLock lock_graph_for_reading() { return GraphReadLock(); }
 
 // Number of live nodes (for tests of memory behaviour).
 int64_t live_node_count();

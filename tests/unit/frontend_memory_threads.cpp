@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <kiln/kiln.hpp>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -73,4 +74,31 @@ TEST_CASE("arrays are built and evaluated from several threads at once") {
   }
   for (auto& th : threads) th.join();
   for (int t = 0; t < kThreads; ++t) CHECK(failures[t] == 0);
+}
+
+TEST_CASE("dumping on one thread while others evaluate the same nodes") {
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad_dumps{0};
+  std::thread dumper([&] {
+    while (!stop.load()) {
+      Array shared = sum(arange(32, f32) * 3.0f);
+      std::string ir = dump(shared);
+      // Either still pending (the whole chain) or already evaluated (an argument).
+      bool pending = ir.find("reduce_sum") != std::string::npos;
+      bool evaluated = ir.find("return %arg0") != std::string::npos;
+      if (pending == evaluated) ++bad_dumps;
+    }
+  });
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 2; ++t)
+    workers.emplace_back([] {
+      for (int i = 0; i < 300; ++i) {
+        Array shared = sum(arange(32, f32) * 3.0f);
+        CHECK(shared.item<float>() == 3.0f * 31.0f * 32.0f / 2.0f);
+      }
+    });
+  for (auto& w : workers) w.join();
+  stop = true;
+  dumper.join();
+  CHECK(bad_dumps.load() == 0);
 }
