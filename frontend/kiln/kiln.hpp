@@ -9,4 +9,5 @@
 #include "frontend/array.hpp"
 #include "frontend/ops.hpp"
 #include "frontend/promote.hpp"
+#include "runtime/build_info.hpp"
 #include "runtime/evaluate.hpp"
