@@ -1,0 +1,50 @@
+// The LLVM CPU backend's interface: kernel IR -> LLVM IR -> optimised object code for the
+// host -> code loaded into a process-wide ORC LLJIT. No LLVM header is included here; only
+// the .cpp files of compiler/llvm/ see LLVM.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/kernel/kernel.hpp"
+
+namespace kiln::llvm_backend {
+
+struct CompileOptions {
+  int opt_level = 3;  // 0..3, LLVM's new pass manager pipeline of that level
+};
+
+// A kernel compiled to a relocatable ELF object for the host, defining `symbol` with the
+// launch ABI of kernel.hpp.
+struct ObjectCode {
+  std::string symbol;
+  std::vector<char> bytes;
+  double compile_ms = 0;  // wall time of lowering + optimising + emitting
+};
+
+// What compiled code depends on, for cache keys: LLVM version, host triple, CPU name and
+// its enabled features, e.g. "llvm-19.1.7;x86_64-pc-linux-gnu;skylake-avx512;+avx2,+fma,...".
+const std::string& target_id();
+
+// Compiles `k` for the host CPU. Thread-safe. A failure inside LLVM is a RuntimeError.
+ObjectCode compile_kernel(const kernel::Kernel& k, const std::string& symbol, const CompileOptions& options = {});
+
+// The LLVM IR of `k` as text, before or after optimisation (for dumps and tests).
+std::string kernel_llvm_ir(const kernel::Kernel& k, const std::string& symbol, bool optimized,
+                           const CompileOptions& options = {});
+
+// Code loaded into the JIT. `handle` frees it again.
+struct LoadedKernel {
+  kernel::KernelFn fn = nullptr;
+  uint64_t handle = 0;
+};
+
+// Loads an object produced by compile_kernel into the process-wide JIT (created on first
+// use; it resolves libm/libmvec symbols from the process). Thread-safe. A corrupt object or
+// a missing symbol is a RuntimeError, never a crash.
+LoadedKernel load_kernel(const ObjectCode& object);
+// Frees the code of a loaded kernel (its ORC ResourceTracker). Thread-safe.
+void unload_kernel(uint64_t handle);
+
+}  // namespace kiln::llvm_backend
