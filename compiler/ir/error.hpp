@@ -68,11 +68,15 @@ class CheckFailure {
   std::ostringstream out_;
 };
 
+// Turns `CheckFailure << ...` into a void expression for the ?: of KILN_CHECK.
+struct Voidify {
+  void operator&(const CheckFailure&) {}
+};
+
 }  // namespace detail
 }  // namespace kiln
 
 // Aborts with a message when an internal invariant is broken. Never for user mistakes.
+// An expression (not an if/else), so it nests safely under an unbraced if or for.
 #define KILN_CHECK(cond) \
-  if (cond) {            \
-  } else                 \
-    ::kiln::detail::CheckFailure(#cond, __FILE__, __LINE__)
+  (cond) ? (void)0 : ::kiln::detail::Voidify() & ::kiln::detail::CheckFailure(#cond, __FILE__, __LINE__)
