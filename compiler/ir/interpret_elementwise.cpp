@@ -230,6 +230,8 @@ void eval_cast(const Array& x, DType to, int64_t count, void* out) {
 
 }  // namespace
 
+Val apply_elementwise(Op op, DType t, std::span<const Val> x) { return apply(op, t, x); }
+
 Val apply_binary(Op op, DType t, Val a, Val b) {
   Val x[2] = {a, b};
   return apply(op, t, x);

@@ -46,6 +46,11 @@ void store_val(void* data, DType t, int64_t k, Val v);
 // the reductions (max/min/arg), scatter_add (add) and matmul, so every family agrees on them.
 Val apply_binary(Op op, DType t, Val a, Val b);
 
+// Any elementwise op other than cast and where on operands `x` of dtype t (the operands'
+// dtype); the result is unrounded (double for floats, 64-bit for integers). Shared with the
+// kernel IR evaluator so that both define the ops the same way.
+Val apply_elementwise(Op op, DType t, std::span<const Val> x);
+
 // Copies element `from` of `src` to element `to` of `dst` (both of dtype t), bit for bit.
 void copy_element(void* dst, int64_t to, const void* src, int64_t from, DType t);
 

@@ -1,0 +1,491 @@
+// The scheduler (see schedule.hpp): plan kernels from the values that need buffers, lower
+// them, and grow the set of buffered values until every kernel lowers.
+#include "passes/schedule.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "passes/lower.hpp"
+
+namespace kiln {
+namespace {
+
+// Longest chain of fused values before one gets a buffer: bounds kernel size, compile time
+// and the depth of lowering.
+constexpr int kMaxFusedDepth = 256;
+
+bool is_reduction(const Node* n) {
+  OpCategory c = op_info(n->op()).category;
+  return c == OpCategory::Reduce || c == OpCategory::Matmul;
+}
+
+// The iteration space of a reduction: the shape it reduces over (S) and the reduced axes.
+struct RowSpace {
+  Shape shape;
+  std::vector<int64_t> axes;
+  bool operator<(const RowSpace& o) const { return std::tie(shape, axes) < std::tie(o.shape, o.axes); }
+  bool operator==(const RowSpace& o) const { return shape == o.shape && axes == o.axes; }
+  Shape kept() const {
+    Shape k;
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (!std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(i))) k.push_back(shape[i]);
+    return k;
+  }
+  Shape reduced() const {
+    Shape r;
+    for (int64_t a : axes) r.push_back(shape[a]);
+    return r;
+  }
+};
+
+RowSpace row_space(const Node* r) {
+  if (r->op() == Op::Matmul) {
+    const Node* a = r->operands()[0].get();
+    Shape s = r->shape();
+    s.push_back(a->shape().back());
+    return {s, {static_cast<int64_t>(r->rank())}};
+  }
+  return {r->operands()[0]->shape(), r->attrs().axes};
+}
+
+struct KernelPlan {
+  kernel::KernelKind kind = kernel::KernelKind::Elementwise;
+  Shape shape;                          // Elementwise: the outputs' shape
+  RowSpace space;                       // Rows
+  std::vector<const Node*> reductions;  // Rows, in topo order
+  std::vector<const Node*> outputs;     // values this kernel stores
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(const Function& f) : f_(f) {
+    order_ = topo_order(f);
+    for (size_t i = 0; i < order_.size(); ++i) pos_[order_[i].get()] = static_cast<int>(i);
+    for (const Argument& a : f.args) args_.insert(a.node.get());
+    for (const NodeRef& r : f.results)
+      if (!args_.count(r.get())) add_stored(r.get());
+    limit_depth();
+  }
+
+  Schedule run() {
+    for (size_t round = 0;; ++round) {
+      KILN_CHECK(round <= order_.size() + 8) << "scheduling does not converge";
+      std::vector<KernelPlan> plans = plan();
+      std::optional<Schedule> s = lower_all(plans);
+      if (s) return std::move(*s);
+    }
+  }
+
+ private:
+  void add_stored(const Node* n) {
+    if (args_.count(n)) return;
+    stored_.insert(n);
+    roots_.insert(n);
+  }
+
+  // Gives a buffer to every value that ends a fused chain of kMaxFusedDepth.
+  void limit_depth() {
+    std::unordered_map<const Node*, int> depth;
+    for (const NodeRef& r : order_) {
+      const Node* n = r.get();
+      int d = 0;
+      for (const NodeRef& o : n->operands())
+        if (!args_.count(o.get()) && !stored_.count(o.get())) d = std::max(d, depth[o.get()] + 1);
+      if (d >= kMaxFusedDepth) {
+        add_stored(n);
+        d = 0;
+      }
+      depth[n] = d;
+    }
+  }
+
+  // Whether `from` reaches a node of `targets` through values computed inline (not
+  // arguments, not values stored by another kernel than `self`).
+  bool reaches(const Node* from, const std::unordered_set<const Node*>& targets,
+               const std::unordered_set<const Node*>& self) const {
+    std::vector<const Node*> stack;
+    std::unordered_set<const Node*> seen;
+    for (const NodeRef& o : from->operands()) stack.push_back(o.get());
+    while (!stack.empty()) {
+      const Node* n = stack.back();
+      stack.pop_back();
+      if (!seen.insert(n).second) continue;
+      if (targets.count(n)) return true;
+      if (args_.count(n) || (stored_.count(n) && !self.count(n))) continue;
+      for (const NodeRef& o : n->operands()) stack.push_back(o.get());
+    }
+    return false;
+  }
+
+  std::vector<KernelPlan> plan() const;
+  std::optional<Schedule> lower_all(const std::vector<KernelPlan>& plans);
+  LaunchPlan lower(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers, const Node*& failed_in);
+  void lower_elementwise(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
+  void lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp, const Node*& current);
+  void lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
+  bool order_launches(std::vector<LaunchPlan>& launches, const std::vector<KernelPlan>& plans);
+
+  const Function& f_;
+  std::vector<NodeRef> order_;
+  std::unordered_map<const Node*, int> pos_;
+  std::unordered_set<const Node*> args_, stored_, roots_, no_fuse_, own_kernel_;
+};
+
+std::vector<KernelPlan> Scheduler::plan() const {
+  std::vector<const Node*> roots(roots_.begin(), roots_.end());
+  std::sort(roots.begin(), roots.end(), [&](const Node* a, const Node* b) { return pos_.at(a) < pos_.at(b); });
+  std::vector<KernelPlan> plans;
+  std::map<RowSpace, size_t> rows;
+  std::map<Shape, size_t> elementwise;
+  for (const Node* r : roots) {
+    if (r->op() == Op::ScatterAdd) {
+      KernelPlan p;
+      p.kind = kernel::KernelKind::Serial;
+      p.shape = r->shape();
+      p.outputs = {r};
+      plans.push_back(std::move(p));
+    } else if (is_reduction(r)) {
+      RowSpace s = row_space(r);
+      auto it = own_kernel_.count(r) ? rows.end() : rows.find(s);
+      if (it == rows.end()) {
+        KernelPlan p;
+        p.kind = kernel::KernelKind::Rows;
+        p.space = s;
+        plans.push_back(std::move(p));
+        it = own_kernel_.count(r) ? rows.end() : rows.emplace(s, plans.size() - 1).first;
+      }
+      KernelPlan& p = it == rows.end() ? plans.back() : plans[it->second];
+      p.reductions.push_back(r);
+      if (stored_.count(r)) p.outputs.push_back(r);
+    }
+  }
+  for (const Node* r : roots) {
+    if (r->op() == Op::ScatterAdd || is_reduction(r)) continue;
+    // An elementwise value of a row kernel's shape (or reduced shape) that uses its
+    // reductions is stored by that kernel.
+    bool fused = false;
+    for (KernelPlan& p : plans) {
+      if (fused || no_fuse_.count(r) || p.kind != kernel::KernelKind::Rows) continue;
+      if (r->shape() != p.space.shape && r->shape() != p.space.kept()) continue;
+      std::unordered_set<const Node*> reds(p.reductions.begin(), p.reductions.end());
+      std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end());
+      if (!reaches(r, reds, self)) continue;
+      p.outputs.push_back(r);
+      fused = true;
+    }
+    if (fused) continue;
+    auto it = elementwise.find(r->shape());
+    if (it == elementwise.end()) {
+      KernelPlan p;
+      p.shape = r->shape();
+      plans.push_back(std::move(p));
+      it = elementwise.emplace(r->shape(), plans.size() - 1).first;
+    }
+    plans[it->second].outputs.push_back(r);
+  }
+  return plans;
+}
+
+
+namespace {
+
+std::vector<int32_t> non_unit_dims(KernelBuilder& kb, const Shape& shape) {
+  std::vector<int32_t> dims;
+  for (int64_t d : shape)
+    if (d != 1) dims.push_back(kb.dim(d));
+  return dims;
+}
+
+}  // namespace
+
+void Scheduler::lower_elementwise(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp) {
+  kernel::Kernel& k = kb.kernel();
+  k.kind = kernel::KernelKind::Elementwise;
+  k.phases.emplace_back();
+  kernel::Phase& ph = k.phases.back();
+  ph.kind = kernel::Phase::Kind::Store;
+  PhaseBuilder pb(kb, ph);
+  const Shape& s = p.shape;
+  std::vector<int32_t> point;
+  if (!s.empty()) {
+    Shape leading(s.begin(), s.end() - 1);
+    k.outer = non_unit_dims(kb, leading);
+    ph.inner = non_unit_dims(kb, Shape{s.back()});
+    if (!leading.empty()) point = pb.unflatten(pb.outer_index(), leading);
+    point.push_back(s.back() == 1 ? pb.const_i64(0) : pb.inner_index());
+    lp.outer_extent = numel(leading);
+  }
+  lp.elementwise_extent = numel(s);
+  for (const Node* out : p.outputs) {
+    int32_t v = pb.value(out, point);
+    ph.stores.push_back({kb.buffer(out, true), pb.flatten(point, s), v});
+  }
+}
+
+void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp, const Node*& current) {
+  kernel::Kernel& k = kb.kernel();
+  k.kind = kernel::KernelKind::Rows;
+  const RowSpace& sp = p.space;
+  Shape kept = sp.kept(), reduced = sp.reduced();
+  k.outer = non_unit_dims(kb, kept);
+  lp.outer_extent = numel(kept);
+  // Levels: a reduction comes after the reductions of this kernel it uses.
+  std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end());
+  std::unordered_map<const Node*, int> level;
+  int levels = 0;
+  for (const Node* r : p.reductions) {
+    int l = 1;
+    for (const Node* q : p.reductions)
+      if (level.count(q) && reaches(r, {q}, self)) l = std::max(l, level[q] + 1);
+    level[r] = l;
+    levels = std::max(levels, l);
+  }
+  // Builds a phase over `inner` dims; returns the point in the row space and the outer point.
+  auto start_phase = [&](kernel::Phase::Kind kind, bool over_reduced, PhaseBuilder*& pb) {
+    k.phases.emplace_back();
+    kernel::Phase& ph = k.phases.back();
+    ph.kind = kind;
+    if (over_reduced) ph.inner = non_unit_dims(kb, reduced);
+    pb = new PhaseBuilder(kb, ph);
+    std::vector<int32_t> outer = pb->unflatten(pb->outer_index(), kept);
+    pb->set_outer_point(outer);
+    std::vector<int32_t> inner = over_reduced ? pb->unflatten(pb->inner_index(), reduced) : std::vector<int32_t>{};
+    std::vector<int32_t> point;
+    size_t oi = 0, ii = 0;
+    for (size_t d = 0; d < sp.shape.size() && over_reduced; ++d)
+      point.push_back(std::binary_search(sp.axes.begin(), sp.axes.end(), static_cast<int64_t>(d)) ? inner[ii++]
+                                                                                                 : outer[oi++]);
+    return std::make_pair(point, outer);
+  };
+  for (int l = 1; l <= levels; ++l) {
+    PhaseBuilder* pb = nullptr;
+    auto [point, outer] = start_phase(kernel::Phase::Kind::Reduce, true, pb);
+    std::unique_ptr<PhaseBuilder> owner(pb);
+    std::vector<std::pair<const Node*, int32_t>> done;
+    for (const Node* r : p.reductions) {
+      if (level[r] != l) continue;
+      current = r;
+      int32_t v;
+      Op rop = r->op();
+      if (rop == Op::Matmul) {
+        const Node* a = r->operands()[0].get();
+        const Node* b = r->operands()[1].get();
+        size_t R = kept.size();
+        int32_t kk = point.back();
+        auto batch_point = [&](const Node* x) {
+          std::vector<int32_t> q;
+          size_t xr = x->shape().size();
+          for (size_t d = 0; d + 2 < xr; ++d)
+            q.push_back(x->shape()[d] == 1 ? pb->const_i64(0) : outer[(R - 2) - (xr - 2) + d]);
+          return q;
+        };
+        std::vector<int32_t> pa = batch_point(a), pbq = batch_point(b);
+        pa.push_back(outer[R - 2]);
+        pa.push_back(kk);
+        pbq.push_back(kk);
+        pbq.push_back(outer[R - 1]);
+        v = pb->op(Op::Mul, r->dtype(), {pb->value(a, pa), pb->value(b, pbq)});
+        rop = Op::ReduceSum;
+      } else {
+        v = pb->value(r->operands()[0].get(), point);
+      }
+      int32_t acc = k.num_accs++;
+      k.phases.back().reductions.push_back({rop, v, acc, r->dtype()});
+      done.emplace_back(r, acc);
+    }
+    for (auto [r, acc] : done) kb.set_acc(r, acc);
+  }
+  std::vector<const Node*> full, row;
+  for (const Node* o : p.outputs) {
+    if (!is_reduction(o) && o->shape() == sp.shape && sp.shape != kept)
+      full.push_back(o);
+    else
+      row.push_back(o);
+  }
+  if (!full.empty()) {
+    PhaseBuilder* pb = nullptr;
+    auto [point, outer] = start_phase(kernel::Phase::Kind::Store, true, pb);
+    std::unique_ptr<PhaseBuilder> owner(pb);
+    for (const Node* o : full) {
+      current = o;
+      int32_t v = pb->value(o, point);
+      k.phases.back().stores.push_back({kb.buffer(o, true), pb->flatten(point, sp.shape), v});
+    }
+  }
+  if (!row.empty()) {
+    PhaseBuilder* pb = nullptr;
+    auto [point, outer] = start_phase(kernel::Phase::Kind::Store, false, pb);
+    std::unique_ptr<PhaseBuilder> owner(pb);
+    for (const Node* o : row) {
+      current = o;
+      int32_t v = pb->value(o, outer);
+      k.phases.back().stores.push_back({kb.buffer(o, true), pb->flatten(outer, kept), v});
+    }
+  }
+}
+
+void Scheduler::lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp) {
+  kernel::Kernel& k = kb.kernel();
+  k.kind = kernel::KernelKind::Serial;
+  const Node* out = p.outputs[0];
+  const Node* dst = out->operands()[0].get();
+  const Node* idx = out->operands()[1].get();
+  const Node* src = out->operands()[2].get();
+  int64_t axis = out->attrs().axis;
+  int32_t ob = kb.buffer(out, true);
+  lp.outer_extent = 1;
+  {  // out = dst
+    k.phases.emplace_back();
+    kernel::Phase& ph = k.phases.back();
+    ph.inner = non_unit_dims(kb, dst->shape());
+    PhaseBuilder pb(kb, ph);
+    std::vector<int32_t> point = pb.unflatten(pb.inner_index(), dst->shape());
+    int32_t v = pb.value(dst, point);
+    ph.stores.push_back({ob, pb.flatten(point, dst->shape()), v});
+  }
+  int64_t n = dst->shape()[axis];
+  if (n == 0 || idx->numel() == 0) return;
+  k.phases.emplace_back();
+  kernel::Phase& ph = k.phases.back();
+  ph.inner = non_unit_dims(kb, idx->shape());
+  PhaseBuilder pb(kb, ph);
+  std::vector<int32_t> point = pb.unflatten(pb.inner_index(), idx->shape());
+  int32_t i = pb.value(idx, point);
+  if (idx->dtype() != DType::I64) i = pb.op(Op::Cast, DType::I64, {i});
+  int32_t d = pb.dim(n), zero = pb.const_i64(0);
+  // i < 0 means i + n; still out of range: dropped (the element is written back unchanged).
+  int32_t wrapped = pb.op(Op::Where, DType::I64, {pb.op(Op::Lt, DType::Bool, {i, zero}), pb.add(i, d), i});
+  int32_t ok = pb.op(Op::LogicalAnd, DType::Bool,
+                     {pb.op(Op::Ge, DType::Bool, {wrapped, zero}), pb.op(Op::Lt, DType::Bool, {wrapped, d})});
+  std::vector<int32_t> target = point;
+  target[axis] = pb.op(Op::Clamp, DType::I64, {wrapped, zero, pb.op(Op::Sub, DType::I64, {d, pb.const_i64(1)})});
+  int32_t flat = pb.flatten(target, dst->shape());
+  kernel::Inst load;
+  load.kind = kernel::Inst::Kind::Load;
+  load.type = out->dtype();
+  load.imm = ob;
+  load.args = {flat};
+  int32_t cur = pb.inst(load);
+  int32_t sum = pb.op(Op::Add, out->dtype(), {cur, pb.value(src, point)});
+  ph.stores.push_back({ob, flat, pb.op(Op::Where, out->dtype(), {ok, sum, cur})});
+}
+
+LaunchPlan Scheduler::lower(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
+                            const Node*& current) {
+  KernelBuilder kb(in_buffers);
+  LaunchPlan lp;
+  switch (p.kind) {
+    case kernel::KernelKind::Elementwise: lower_elementwise(p, kb, lp); break;
+    case kernel::KernelKind::Rows: lower_rows(p, kb, lp, current); break;
+    case kernel::KernelKind::Serial: lower_scatter(p, kb, lp); break;
+  }
+  for (const Node* o : p.outputs) kb.buffer(o, true);
+  kernel::check_kernel(kb.kernel());
+  lp.kernel = std::move(kb.kernel());
+  lp.buffers = kb.buffer_nodes();
+  lp.dims = kb.dim_values();
+  lp.params = kb.param_values();
+  lp.outputs = p.outputs;
+  return lp;
+}
+
+std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plans) {
+  std::vector<LaunchPlan> launches;
+  std::vector<const KernelPlan*> launched;
+  std::unordered_map<const Node*, std::vector<int>> inlined_by;
+  for (const KernelPlan& p : plans) {
+    bool empty = p.kind == kernel::KernelKind::Rows ? numel(p.space.kept()) == 0 : numel(p.outputs[0]->shape()) == 0;
+    if (empty) continue;
+    std::unordered_set<const Node*> in_buffers = args_;
+    for (const Node* n : stored_) in_buffers.insert(n);
+    for (const Node* o : p.outputs) in_buffers.erase(o);
+    const Node* current = nullptr;
+    size_t before = stored_.size() + roots_.size() + no_fuse_.size() + own_kernel_.size();
+    try {
+      launches.push_back(lower(p, in_buffers, current));
+      launched.push_back(&p);
+    } catch (const NeedsBuffer& nb) {
+      const Node* n = nb.node;
+      bool mine = std::find(p.reductions.begin(), p.reductions.end(), n) != p.reductions.end();
+      if (is_reduction(n) && p.kind == kernel::KernelKind::Rows && !mine && !own_kernel_.count(n) &&
+          row_space(n) == p.space) {
+        roots_.insert(n);  // joins this kernel as a phase
+      } else if (mine && current && !is_reduction(current)) {
+        no_fuse_.insert(current);  // the epilogue needs n where n is no accumulator
+        stored_.insert(n);
+      } else if (mine) {
+        own_kernel_.insert(n);
+        stored_.insert(n);
+      } else {
+        add_stored(n);
+      }
+      KILN_CHECK(stored_.size() + roots_.size() + no_fuse_.size() + own_kernel_.size() > before)
+          << "scheduling made no progress at " << op_name(n->op());
+      return std::nullopt;
+    }
+  }
+  (void)inlined_by;
+  if (!order_launches(launches, plans)) return std::nullopt;
+  Schedule s;
+  s.launches = std::move(launches);
+  for (const NodeRef& r : order_)
+    if (stored_.count(r.get())) s.stored.push_back(r.get());
+  return s;
+}
+
+bool Scheduler::order_launches(std::vector<LaunchPlan>& launches, const std::vector<KernelPlan>& plans) {
+  (void)plans;
+  std::unordered_map<const Node*, size_t> producer;
+  for (size_t i = 0; i < launches.size(); ++i)
+    for (const Node* o : launches[i].outputs) producer[o] = i;
+  size_t n = launches.size();
+  std::vector<std::vector<size_t>> users(n);
+  std::vector<int> pending(n, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t b = 0; b < launches[i].buffers.size(); ++b) {
+      if (launches[i].kernel.buffers[b].output) continue;
+      auto it = producer.find(launches[i].buffers[b]);
+      if (it == producer.end() || it->second == i) continue;
+      users[it->second].push_back(i);
+      ++pending[i];
+    }
+  std::vector<size_t> ready, sorted;
+  for (size_t i = 0; i < n; ++i)
+    if (pending[i] == 0) ready.push_back(i);
+  while (!ready.empty()) {
+    std::sort(ready.begin(), ready.end(), std::greater<>());
+    size_t i = ready.back();
+    ready.pop_back();
+    sorted.push_back(i);
+    for (size_t u : users[i])
+      if (--pending[u] == 0) ready.push_back(u);
+  }
+  if (sorted.size() == n) {
+    std::vector<LaunchPlan> out;
+    for (size_t i : sorted) out.push_back(std::move(launches[i]));
+    launches = std::move(out);
+    return true;
+  }
+  // A cycle through fused epilogues: store them separately and plan again.
+  size_t before = no_fuse_.size() + own_kernel_.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (pending[i] == 0) continue;
+    for (const Node* o : launches[i].outputs)
+      if (!is_reduction(o) && launches[i].kernel.kind == kernel::KernelKind::Rows) no_fuse_.insert(o);
+  }
+  if (no_fuse_.size() + own_kernel_.size() == before)
+    for (size_t i = 0; i < n; ++i)
+      if (pending[i] != 0)
+        for (const Node* o : launches[i].outputs)
+          if (is_reduction(o)) own_kernel_.insert(o);
+  KILN_CHECK(no_fuse_.size() + own_kernel_.size() > before) << "cannot order kernels";
+  return false;
+}
+
+}  // namespace
+
+Schedule schedule(const Function& f) { return Scheduler(f).run(); }
+
+}  // namespace kiln

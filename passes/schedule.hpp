@@ -1,0 +1,46 @@
+// Fusion and scheduling: the pending graph of a Function becomes a short list of kernels.
+//
+// Elementwise ops, broadcasts and views fuse into the loop of the value that consumes them.
+// Reductions (and matmuls) over the same input shape and axes share one row kernel: each
+// reduction is a phase over the reduced axes, later phases read earlier reductions as
+// accumulators, and elementwise results of the input's shape or of the reduced shape that
+// use those reductions are stored by the same kernel (softmax over rows is one kernel:
+// max phase, sum phase, store phase). A value gets a buffer of its own only when it must: it
+// is a result, it is used by two kernels (and costs something to recompute), a kernel
+// needs it at a point where it cannot compute it (a reduction used outside its kernel), or
+// it is a scatter_add (which runs serially). Values of size 0 need no kernel.
+//
+// The plan is found by lowering: start from the results, lower every kernel, and when a
+// kernel meets a value it cannot compute, give that value a buffer and start again. Every
+// round adds a value, so this ends.
+#pragma once
+
+#include <vector>
+
+#include "compiler/ir/function.hpp"
+#include "compiler/kernel/kernel.hpp"
+
+namespace kiln {
+
+// One kernel launch: the kernel and what it binds.
+struct LaunchPlan {
+  kernel::Kernel kernel;
+  std::vector<const Node*> buffers;   // the node whose buffer each buffer parameter binds
+  std::vector<int64_t> dims;          // launch dims
+  std::vector<Scalar> params;         // launch scalar parameters (dtypes: kernel.params)
+  std::vector<const Node*> outputs;   // the nodes this launch writes
+  int64_t outer_extent = 1;           // product of the outer dims
+  int64_t elementwise_extent = 1;     // outer * inner for Elementwise kernels
+};
+
+struct Schedule {
+  std::vector<LaunchPlan> launches;  // in an order that respects their dependencies
+  std::vector<const Node*> stored;   // every node given a buffer (results included)
+};
+
+// Schedules the nodes of `f` (its arguments are the values already known). The caller
+// keeps f (and so its nodes) alive while using the schedule, and holds the graph read lock
+// if other threads may evaluate nodes of f meanwhile.
+Schedule schedule(const Function& f);
+
+}  // namespace kiln
