@@ -409,9 +409,8 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
     } catch (const NeedsBuffer& nb) {
       const Node* n = nb.node;
       bool mine = std::find(p.reductions.begin(), p.reductions.end(), n) != p.reductions.end();
-      if (is_reduction(n) && p.kind == kernel::KernelKind::Rows && !mine && !own_kernel_.count(n) &&
-          row_space(n) == p.space) {
-        roots_.insert(n);  // joins this kernel as a phase
+      if (is_reduction(n) && !roots_.count(n)) {
+        roots_.insert(n);  // a row kernel of its own, or a phase of this one; no buffer yet
       } else if (mine && current && !is_reduction(current)) {
         no_fuse_.insert(current);  // the epilogue needs n where n is no accumulator
         stored_.insert(n);
@@ -432,6 +431,7 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
   s.launches = std::move(launches);
   for (const NodeRef& r : order_)
     if (stored_.count(r.get())) s.stored.push_back(r.get());
+  s.nodes = order_;
   return s;
 }
 

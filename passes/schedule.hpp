@@ -36,11 +36,13 @@ struct LaunchPlan {
 struct Schedule {
   std::vector<LaunchPlan> launches;  // in an order that respects their dependencies
   std::vector<const Node*> stored;   // every node given a buffer (results included)
+  // Every node the schedule refers to, kept alive: another thread may evaluate a node of
+  // the function meanwhile and drop its operands.
+  std::vector<NodeRef> nodes;
 };
 
 // Schedules the nodes of `f` (its arguments are the values already known). The caller
-// keeps f (and so its nodes) alive while using the schedule, and holds the graph read lock
-// if other threads may evaluate nodes of f meanwhile.
+// holds the graph read lock if other threads may evaluate nodes of f meanwhile.
 Schedule schedule(const Function& f);
 
 }  // namespace kiln

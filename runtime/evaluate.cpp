@@ -8,18 +8,21 @@
 #include <mutex>
 
 #include "compiler/ir/interpreter.hpp"
+#include "compiler/kernel/kernel_eval.hpp"
+#include "runtime/executor.hpp"
+#include "runtime/stats.hpp"
 
 namespace kiln {
 namespace {
 
-enum class BackendKind { Interp };
+enum class BackendKind { Interp, Kernels };
 
 struct BackendEntry {
   const char* name;
   BackendKind kind;
 };
 
-constexpr BackendEntry kBackends[] = {{"interp", BackendKind::Interp}};
+constexpr BackendEntry kBackends[] = {{"interp", BackendKind::Interp}, {"kernels", BackendKind::Kernels}};
 
 BackendKind parse_backend(std::string_view name, const char* origin) {
   for (const BackendEntry& b : kBackends)
@@ -45,6 +48,12 @@ BackendKind current_backend() {
 std::vector<BufferPtr> run(BackendKind kind, const Function& f) {
   switch (kind) {
     case BackendKind::Interp: return interpret(f);
+    case BackendKind::Kernels:
+      return execute(f, [](const kernel::Kernel& k) -> KernelLauncher {
+        return [&k](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
+          kernel::evaluate_kernel(k, b, d, p, begin, end);
+        };
+      });
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};
@@ -61,6 +70,7 @@ void evaluate(const std::vector<NodeRef>& roots) {
         pending.push_back(r);
   }
   if (pending.empty()) return;
+  detail::count_evaluation();
   Function f = function_of(pending);
   std::vector<BufferPtr> values = run(current_backend(), f);
   KILN_CHECK(values.size() == pending.size()) << "backend returned " << values.size() << " values for "

@@ -1,0 +1,22 @@
+// The executor: runs a Function as scheduled kernels (passes/schedule.hpp). It allocates a
+// buffer for every value the schedule stores, launches the kernels in order (chunks spread
+// over the thread pool), and returns the results' buffers; temporaries die with the call.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "compiler/ir/function.hpp"
+#include "compiler/kernel/kernel.hpp"
+
+namespace kiln {
+
+// Runs one chunk [begin, end) of a kernel (see KernelFn in kernel.hpp).
+using KernelLauncher =
+    std::function<void(void* const* buffers, const int64_t* dims, const uint64_t* params, int64_t begin, int64_t end)>;
+// Makes a kernel runnable (compiles it, finds it in a cache, or wraps an evaluator).
+using PrepareKernel = std::function<KernelLauncher(const kernel::Kernel&)>;
+
+std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare);
+
+}  // namespace kiln

@@ -1,0 +1,143 @@
+// The scheduler fuses programs into the expected number of kernels, and the kernels compute
+// what the reference interpreter computes (run through the kernel IR evaluator).
+#include <doctest/doctest.h>
+#include <kiln/kiln.hpp>
+
+#include <cstring>
+
+#include "compiler/ir/element.hpp"
+#include "compiler/ir/interpreter.hpp"
+#include "compiler/kernel/kernel_eval.hpp"
+#include "passes/schedule.hpp"
+#include "runtime/executor.hpp"
+
+using namespace kiln;
+
+namespace {
+
+Schedule schedule_of(const std::vector<Array>& arrays) {
+  std::vector<NodeRef> roots;
+  for (const Array& a : arrays) roots.push_back(a.node());
+  return schedule(function_of(roots));
+}
+
+size_t kernels_of(const std::vector<Array>& arrays) { return schedule_of(arrays).launches.size(); }
+
+// Runs the arrays through the scheduled kernels (evaluator) and the interpreter; both must
+// agree exactly (the evaluator uses the interpreter's arithmetic), except that a matmul's
+// products are rounded to the dtype in kernels (`rel_tol` > 0 allows for that).
+void check_same_as_interpreter(const std::vector<Array>& arrays, double rel_tol = 0) {
+  std::vector<NodeRef> roots;
+  for (const Array& a : arrays) roots.push_back(a.node());
+  Function f = function_of(roots);
+  std::vector<BufferPtr> want = interpret(f);
+  std::vector<BufferPtr> got = execute(f, [](const kernel::Kernel& k) -> KernelLauncher {
+    return [&k](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
+      kernel::evaluate_kernel(k, b, d, p, begin, end);
+    };
+  });
+  REQUIRE(want.size() == got.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    size_t bytes = static_cast<size_t>(arrays[i].size()) * dtype_size(arrays[i].dtype());
+    CAPTURE(i);
+    CAPTURE(type_str(arrays[i].node()->type()));
+    CAPTURE(op_name(arrays[i].node()->op()));
+    if (rel_tol == 0) {
+      CHECK(std::memcmp(want[i]->data(), got[i]->data(), bytes) == 0);
+      continue;
+    }
+    for (int64_t e = 0; e < arrays[i].size(); ++e) {
+      double w = load_as_double(want[i]->data(), arrays[i].dtype(), e);
+      double g = load_as_double(got[i]->data(), arrays[i].dtype(), e);
+      CHECK(std::abs(w - g) <= rel_tol * std::abs(w));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("an elementwise chain with broadcasts and views is one kernel") {
+  Array x = random_uniform({1000}, 1);
+  Array y = sin(x) * cos(x) + exp(-x * x) * 0.5f + sqrt(abs(x));
+  CHECK(kernels_of({y}) == 1);
+  Array m = random_uniform({64, 32}, 2);
+  Array b = random_uniform({32}, 3);
+  Array z = maximum(transpose(m).slice({{none, none, -1}}) * 2.0f, 0.0f) + b.reshape({32, 1});
+  CHECK(kernels_of({z}) == 1);
+  check_same_as_interpreter({y, z});
+}
+
+TEST_CASE("softmax over rows is one kernel of three phases") {
+  Array x = random_normal({16, 33}, 4);
+  Array s = softmax(x, 1);
+  Schedule sched = schedule_of({s});
+  REQUIRE(sched.launches.size() == 1);
+  CHECK(sched.launches[0].kernel.phases.size() == 3);
+  CHECK(sched.stored.size() == 1);  // only the result gets a buffer
+  check_same_as_interpreter({s});
+  check_same_as_interpreter({log_softmax(x, 0)});
+}
+
+TEST_CASE("a chain feeding two reductions of the same shape is one kernel") {
+  Array x = random_uniform({8, 100}, 5);
+  Array e = exp(x) * 2.0f;
+  Array a = sum(e, 1), b = max(e, 1);
+  CHECK(kernels_of({a, b}) == 1);
+  check_same_as_interpreter({a, b});
+}
+
+TEST_CASE("a normalisation over rows with an epilogue is one kernel") {
+  Array x = random_normal({10, 50}, 6);
+  Array centered = x - mean(x, 1, true);
+  Array norm = centered / sqrt(mean(centered * centered, 1, true) + 1e-5f);
+  CHECK(kernels_of({norm}) == 1);
+  check_same_as_interpreter({norm});
+}
+
+TEST_CASE("reductions over other axes and matmul with an epilogue") {
+  Array x = random_uniform({6, 7, 8}, 7);
+  Array s0 = sum(x, 0), s02 = max(x, {0, 2}), am = argmax(x, 1);
+  check_same_as_interpreter({s0, s02, am});
+  Array w = random_uniform({8, 5}, 8);
+  Array b = random_uniform({5}, 9);
+  Array h = maximum(matmul(x, w) + b, 0.0f);  // relu(x @ w + b)
+  CHECK(kernels_of({h}) == 1);
+  check_same_as_interpreter({h}, 1e-6);
+  check_same_as_interpreter({matmul(random_uniform({2, 1, 3, 4}, 10), random_uniform({5, 4, 2}, 11))}, 1e-6);
+  check_same_as_interpreter({matmul(arange(12, i32).reshape({3, 4}), arange(8, i32).reshape({4, 2}))});
+}
+
+TEST_CASE("values used by kernels of different shapes get buffers, results are correct") {
+  Array x = random_uniform({20, 30}, 12);
+  Array r = sum(x, 1, true);          // [20, 1]
+  Array y = x / r;                    // epilogue over the row space
+  Array t = transpose(y) * 3.0f;      // another kernel reading y at other points
+  Array total = sum(t);
+  check_same_as_interpreter({y, t, total});
+  check_same_as_interpreter({total});
+}
+
+TEST_CASE("gather, scatter_add, concat, pad, random bits and iota lower into kernels") {
+  Array x = random_uniform({5, 6}, 13);
+  Array idx = cast(random_bits({5, 4}, 14) % 9u, i32) - 2;  // some negative, some past the end
+  Array g = gather(x, idx, 1);
+  Array sc = scatter_add(zeros({5, 6}), idx, ones({5, 4}), 1);
+  Array c = concat({x, pad(x, {{0, 0}, {1, 2}}, -1.0), arange(5 * 3, f32).reshape({5, 3})}, 1);
+  check_same_as_interpreter({g, sc, c, random_bits({3, 7}, 99, 5)});
+}
+
+TEST_CASE("every dtype through a fused kernel") {
+  for (DType t : {bool_, i32, i64, u32, f16, bf16, f32, f64}) {
+    CAPTURE(dtype_name(t));
+    Array x = cast(random_uniform({37}, 15, f32, -50, 50), t);
+    Array y = t == bool_ ? logical_xor(x, flip(x)) : where(x > x.slice({{none, none, -1}}), x, flip(x) * 2);
+    check_same_as_interpreter({y, sum(cast(y, f64))});
+  }
+}
+
+TEST_CASE("zero-size arrays need no kernel") {
+  Array z = zeros({0, 4}) + 1.0f;
+  CHECK(kernels_of({z}) == 0);
+  Array s = sum(zeros({3, 0}), 1);
+  check_same_as_interpreter({z, s});
+}
