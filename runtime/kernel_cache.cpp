@@ -50,7 +50,7 @@ constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'O', 'B', 'J', '\0'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr size_t kFixedHeaderBytes = 36;  // header size without the key
 constexpr const char* kEntrySuffix = ".kobj";
-constexpr int kWritesBetweenScans = 64;     // rescan to see other processes' entries
+constexpr int kWritesBetweenScans = 64;      // rescan to see other processes' entries
 constexpr int64_t kStaleTempSeconds = 3600;  // temporary files older than this are debris
 
 // A fast 64-bit hash, 8 bytes at a time, with a full avalanche at the end: for file names
@@ -134,8 +134,8 @@ bool make_dirs(const std::string& dir) {
 // another user, or anyone in the group, could plant code in it that this process would run.
 std::string checked_dir(const std::string& dir) {
   if (!make_dirs(dir)) {
-    log(LogLevel::Warn, "cannot create the kernel cache directory '{}': {}; caching kernels in memory only",
-        dir, errno_text());
+    log(LogLevel::Warn, "cannot create the kernel cache directory '{}': {}; caching kernels in memory only", dir,
+        errno_text());
     return "";
   }
   struct stat st;
@@ -149,8 +149,7 @@ std::string checked_dir(const std::string& dir) {
   else if (st.st_mode & (S_IWGRP | S_IWOTH))
     problem = fmt::format("writable by group or others (mode {:04o})", st.st_mode & 07777);
   if (!problem.empty()) {
-    log(LogLevel::Warn, "refusing the kernel cache directory '{}': {}; caching kernels in memory only", dir,
-        problem);
+    log(LogLevel::Warn, "refusing the kernel cache directory '{}': {}; caching kernels in memory only", dir, problem);
     return "";
   }
   return dir;
@@ -217,7 +216,7 @@ struct KernelCache::Impl {
   bool warned_write = false;
 
   std::string key_for(uint64_t hash) const {
-    return fmt::format("kiln {}; format {}; kernel {:016x}; backend {}; target {}; options {}", KILN_VERSION,
+    return fmt::format("kiln-version {}; format {}; kernel {:016x}; backend {}; target {}; options {}", KILN_VERSION,
                        kFormatVersion, hash, backend.name, backend.target_id, options.options_key);
   }
   std::string file_name(uint64_t hash, const std::string& key) const {
@@ -227,8 +226,7 @@ struct KernelCache::Impl {
   KernelPtr get(const kernel::Kernel& k);
   KernelPtr load_or_compile(const kernel::Kernel& k, uint64_t hash);
   KernelPtr remember(uint64_t hash, KernelPtr kernel, std::vector<KernelPtr>& evicted);
-  std::optional<std::vector<char>> read_entry(const std::string& path, const std::string& key,
-                                              std::string& why) const;
+  std::optional<std::vector<char>> read_entry(const std::string& path, const std::string& key, std::string& why) const;
   void write_entry(const std::string& path, const std::string& key, const std::vector<char>& object);
   void warn_write(const std::string& what);
   std::vector<DiskEntry> scan_dir();
@@ -380,8 +378,7 @@ std::optional<std::vector<char>> KernelCache::Impl::read_entry(const std::string
   return std::nullopt;
 }
 
-void KernelCache::Impl::write_entry(const std::string& path, const std::string& key,
-                                    const std::vector<char>& object) {
+void KernelCache::Impl::write_entry(const std::string& path, const std::string& key, const std::vector<char>& object) {
   std::string header(kMagic, sizeof kMagic);
   put_le(header, kFormatVersion, 4);
   put_le(header, kFixedHeaderBytes + key.size(), 4);
@@ -437,8 +434,7 @@ std::vector<DiskEntry> KernelCache::Impl::scan_dir() {
     std::string name = e->d_name;
     bool entry = ends_with(name, kEntrySuffix), temp = name.rfind(".tmp-", 0) == 0;
     struct stat st;
-    if ((!entry && !temp) || ::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
-      continue;
+    if ((!entry && !temp) || ::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
     if (entry)
       entries.push_back({name, static_cast<int64_t>(st.st_size), st.st_mtim});
     else if (now.tv_sec - st.st_mtim.tv_sec > kStaleTempSeconds)
@@ -472,8 +468,8 @@ void KernelCache::Impl::account_write(int64_t bytes) {
       ++removed;
     }
   }
-  log(LogLevel::Debug, "kernel cache: evicted {} least recently used entries; {} bytes left in {}", removed,
-      disk_bytes, dir);
+  log(LogLevel::Debug, "kernel cache: evicted {} least recently used entries; {} bytes left in {}", removed, disk_bytes,
+      dir);
 }
 
 // Why a kernel has no entry: an entry for the same kernel under another key means another

@@ -45,6 +45,9 @@ class CompiledKernel {
 };
 
 // What the cache needs from a backend (the LLVM backend in production, fakes in tests).
+// compile and load may be called from several threads at once, for different kernels; a
+// load that cannot use its bytes throws kiln::Error (the cache then treats a disk entry as
+// corrupt and compiles again).
 struct CacheBackend {
   std::string name;       // "llvm"
   std::string target_id;  // part of the key: code for another target is never loaded
@@ -57,7 +60,7 @@ struct CacheBackend {
 };
 
 struct CacheOptions {
-  // Disk directory; empty: memory only. Default: from the environment (see above).
+  // Disk directory; empty: memory only. Unset: from the environment (see above).
   std::optional<std::string> dir;
   int64_t max_disk_bytes = int64_t{1} << 30;
   int64_t memory_capacity = 4096;

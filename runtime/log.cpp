@@ -91,10 +91,14 @@ std::optional<int64_t> parse_size(std::string_view text) {
   int shift = 0;
   if (!text.empty()) {
     switch (text.back()) {
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      case 't': case 'T': shift = 40; break;
+      case 'k':
+      case 'K': shift = 10; break;
+      case 'm':
+      case 'M': shift = 20; break;
+      case 'g':
+      case 'G': shift = 30; break;
+      case 't':
+      case 'T': shift = 40; break;
       default: break;
     }
     if (shift) text.remove_suffix(1);
@@ -112,8 +116,8 @@ int64_t env_size(const char* name, int64_t fallback, int64_t min) {
   if (!env) return fallback;
   std::optional<int64_t> v = parse_size(env);
   if (!v || *v < min) {
-    log(LogLevel::Warn, "{}='{}' is not a valid value (an integer >= {}, optional K/M/G/T suffix); using {}",
-        name, env, min, fallback);
+    log(LogLevel::Warn, "{}='{}' is not a valid value (an integer >= {}, optional K/M/G/T suffix); using {}", name, env,
+        min, fallback);
     return fallback;
   }
   return *v;

@@ -42,9 +42,8 @@ Stats stats() {
 }
 
 void reset_stats() {
-  for (auto* c : {&g_counters.evaluations, &g_counters.kernels_compiled, &g_counters.memory_hits,
-                  &g_counters.disk_hits, &g_counters.compile_ns, &g_counters.launches,
-                  &g_counters.bytes_allocated})
+  for (auto* c : {&g_counters.evaluations, &g_counters.kernels_compiled, &g_counters.memory_hits, &g_counters.disk_hits,
+                  &g_counters.compile_ns, &g_counters.launches, &g_counters.bytes_allocated})
     c->store(0, std::memory_order_relaxed);
 }
 
@@ -53,8 +52,7 @@ std::string stats_text() {
   return fmt::format(
       "evaluations: {}\nkernels_compiled: {}\nmemory_hits: {}\ndisk_hits: {}\ncompile_ms: {:.3f}\n"
       "launches: {}\nbytes_allocated: {}\n",
-      s.evaluations, s.kernels_compiled, s.memory_hits, s.disk_hits, s.compile_ms, s.launches,
-      s.bytes_allocated);
+      s.evaluations, s.kernels_compiled, s.memory_hits, s.disk_hits, s.compile_ms, s.launches, s.bytes_allocated);
 }
 
 namespace detail {

@@ -57,13 +57,13 @@ CacheBackend fake_backend(const std::string& target = "fake-cpu-1") {
   b.target_id = target;
   b.compile = [target](const kernel::Kernel& k, const std::string& symbol) {
     g_compiles.fetch_add(1);
-    std::string text = fmt::format("FAKEOBJ {} {} {} {} ", target, symbol, k.num_dims,
-                                   g_emit_marked.load() ? "MARKED" : "plain");
+    std::string text =
+        fmt::format("FAKEOBJ {} {} {} {} ", target, symbol, k.num_dims, g_emit_marked.load() ? "MARKED" : "plain");
     text += std::string(kPadding, 'p');
     return std::vector<char>(text.begin(), text.end());
   };
-  b.load = [target](const std::vector<char>& object, const std::string& symbol)
-      -> std::pair<kernel::KernelFn, std::function<void()>> {
+  b.load = [target](const std::vector<char>& object,
+                    const std::string& symbol) -> std::pair<kernel::KernelFn, std::function<void()>> {
     std::string text(object.begin(), object.end());
     char obj_target[64] = {}, obj_symbol[64] = {}, mark[16] = {};
     int id = -1;
@@ -344,8 +344,7 @@ TEST_CASE("a kernel compiled for another target is compiled again, and the log s
   });
   CHECK(g_compiles.load() == compiles + 2);
   CHECK_MESSAGE(log.find("(cached for another target: fake-cpu-1)") != std::string::npos, log);
-  CHECK_MESSAGE(log.find(fmt::format("{}: compiled in", kernel::kernel_symbol(make_kernel(10)))) !=
-                    std::string::npos,
+  CHECK_MESSAGE(log.find(fmt::format("{}: compiled in", kernel::kernel_symbol(make_kernel(10)))) != std::string::npos,
                 log);
   CHECK_MESSAGE(log.find("(new kernel)") != std::string::npos, log);
   CHECK(entries_of(tmp.path(), 9).size() == 2);  // one entry per target
@@ -506,7 +505,7 @@ TEST_CASE("the memory cache holds at most memory_capacity kernels and unloads ev
   cache.get(make_kernel(1));  // kernel 2 is now the least recently used
   CHECK(g_unloads.load() == unloads);
   cache.get(make_kernel(3));
-  CHECK(g_unloads.load() == unloads + 1);   // kernel 2 evicted and unloaded
+  CHECK(g_unloads.load() == unloads + 1);  // kernel 2 evicted and unloaded
   CHECK(g_compiles.load() == compiles + 3);
   cache.get(make_kernel(1));  // still cached
   CHECK(g_compiles.load() == compiles + 3);
@@ -558,7 +557,8 @@ TEST_CASE("threads getting the same kernel at once compile it once") {
   int compiles = g_compiles.load();
   std::vector<std::thread> threads;
   std::vector<std::shared_ptr<const CompiledKernel>> got(8);
-  for (int t = 0; t < 8; ++t) threads.emplace_back([&, t] { got[static_cast<size_t>(t)] = cache.get(make_kernel(11)); });
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] { got[static_cast<size_t>(t)] = cache.get(make_kernel(11)); });
   for (auto& t : threads) t.join();
   CHECK(g_compiles.load() == compiles + 1);
   for (auto& k : got) CHECK(k == got[0]);

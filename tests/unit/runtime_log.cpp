@@ -84,8 +84,7 @@ TEST_CASE("lines logged from many threads at once stay whole") {
     ++count;
     int t = -1, i = -1;
     char rest[400] = {};
-    if (std::sscanf(line.c_str(), "kiln: info: thread %d line %d %399s", &t, &i, rest) == 3 && rest == filler)
-      ++whole;
+    if (std::sscanf(line.c_str(), "kiln: info: thread %d line %d %399s", &t, &i, rest) == 3 && rest == filler) ++whole;
   }
   CHECK(count == 8 * 200);
   CHECK(whole == 8 * 200);
@@ -98,7 +97,7 @@ TEST_CASE("size settings: digits with an optional binary suffix, nothing else") 
   CHECK(detail::parse_size("1g") == (int64_t{1} << 30));
   CHECK(detail::parse_size("2k") == 2048);
   CHECK(detail::parse_size("1T") == (int64_t{1} << 40));
-  for (const char* bad : {"", "M", "-1", "+1", " 5", "5 ", "12x", "1.5G", "0x10", "99999999999999999999",
-                          "9000000000000000000K"})
+  for (const char* bad :
+       {"", "M", "-1", "+1", " 5", "5 ", "12x", "1.5G", "0x10", "99999999999999999999", "9000000000000000000K"})
     CHECK_MESSAGE(!detail::parse_size(bad).has_value(), "'" << bad << "'");
 }

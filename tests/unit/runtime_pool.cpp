@@ -100,8 +100,7 @@ TEST_CASE("an exception in a chunk is rethrown to the caller, and the pool still
   CHECK(ran.load() >= 1);
   CHECK(ran.load() <= 100);
   // Several chunks throwing: exactly one exception arrives.
-  CHECK_THROWS_AS(parallel_for(64, [](int64_t i) { throw std::out_of_range(std::to_string(i)); }),
-                  std::out_of_range);
+  CHECK_THROWS_AS(parallel_for(64, [](int64_t i) { throw std::out_of_range(std::to_string(i)); }), std::out_of_range);
   // A nested call's exception reaches the outer caller.
   CHECK_THROWS_AS(parallel_for(4,
                                [](int64_t) {
@@ -121,8 +120,7 @@ TEST_CASE("a launch of two chunks costs microseconds") {
   for (int b = 0; b < 9; ++b) {
     auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < 2000; ++i) parallel_for(2, fn);
-    batches.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() /
-                      2000);
+    batches.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / 2000);
   }
   std::sort(batches.begin(), batches.end());
   MESSAGE("parallel_for(2) median cost: " << batches[4] << " us on " << num_threads() << " threads");
