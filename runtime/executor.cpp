@@ -52,9 +52,12 @@ std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare) 
   Schedule s;
   std::unordered_map<const Node*, BufferPtr> values;
   {
+    // Under one read lock: the arguments again (another thread may have evaluated nodes of
+    // f since it was made, and those are now arguments too), the schedule, their values.
     GraphReadLock lock = lock_graph_for_reading();
-    s = schedule(f);
-    for (const Argument& a : f.args) {
+    Function g = function_of(f.results, f.name);
+    s = schedule(g);
+    for (const Argument& a : g.args) {
       if (!a.node->value())
         throw RuntimeError("evaluate: argument %" + a.name + " (" + type_str(a.node->type()) + ") has no value");
       values[a.node.get()] = a.node->value();

@@ -7,7 +7,7 @@
 TEST_CASE("build_info names the version, LLVM 19 and the host CPU") {
   kiln::BuildInfo b = kiln::build_info();
   CHECK(std::count(b.kiln_version.begin(), b.kiln_version.end(), '.') == 2);
-  CHECK(b.backend == "interp");
+  CHECK(b.backend == kiln::backend_name());
   if (b.llvm) {
     CHECK(b.llvm_version.rfind("19.", 0) == 0);
     CHECK_FALSE(b.host_cpu.empty());
@@ -20,5 +20,5 @@ TEST_CASE("build_info names the version, LLVM 19 and the host CPU") {
   }
   std::string text = kiln::build_info_text();
   CHECK(text.find("kiln: " + b.kiln_version + "\n") == 0);
-  CHECK(text.find("backend: interp\n") != std::string::npos);
+  CHECK(text.find("backend: " + b.backend + "\n") != std::string::npos);
 }

@@ -113,10 +113,9 @@ TEST_CASE("an empty Array handle is an error, not a crash") {
 }
 
 TEST_CASE("an unknown backend name is refused with the known names") {
-  CHECK(backend_name() == "interp");
-  int line = __LINE__;
-  CHECK_THROWS_WITH_AS(set_backend("gpu9000"), "set_backend: unknown backend 'gpu9000'; known backends: interp",
-                       ValueError);
-  (void)line;
-  CHECK(backend_name() == "interp");
+  std::string before = backend_name();
+  std::string msg = error_of([] { set_backend("gpu9000"); });
+  CHECK(msg.rfind("set_backend: unknown backend 'gpu9000'; known backends: ", 0) == 0);
+  for (const std::string& name : backend_names()) CHECK(msg.find(name) != std::string::npos);
+  CHECK(backend_name() == before);
 }
