@@ -10,19 +10,28 @@
 #include "compiler/ir/interpreter.hpp"
 #include "compiler/kernel/kernel_eval.hpp"
 #include "runtime/executor.hpp"
+#ifdef KILN_HAVE_LLVM
+#include "runtime/llvm_backend.hpp"
+#endif
 #include "runtime/stats.hpp"
 
 namespace kiln {
 namespace {
 
-enum class BackendKind { Interp, Kernels };
+enum class BackendKind { Llvm, Interp, Kernels };
 
 struct BackendEntry {
   const char* name;
   BackendKind kind;
 };
 
-constexpr BackendEntry kBackends[] = {{"interp", BackendKind::Interp}, {"kernels", BackendKind::Kernels}};
+// The first entry is the default.
+constexpr BackendEntry kBackends[] = {
+#ifdef KILN_HAVE_LLVM
+    {"llvm", BackendKind::Llvm},
+#endif
+    {"interp", BackendKind::Interp},
+    {"kernels", BackendKind::Kernels}};
 
 BackendKind parse_backend(std::string_view name, const char* origin) {
   for (const BackendEntry& b : kBackends)
@@ -33,7 +42,7 @@ BackendKind parse_backend(std::string_view name, const char* origin) {
 
 std::mutex g_backend_mu;
 bool g_backend_chosen = false;
-BackendKind g_backend = BackendKind::Interp;
+BackendKind g_backend = kBackends[0].kind;
 
 BackendKind current_backend() {
   std::lock_guard<std::mutex> lock(g_backend_mu);
@@ -47,6 +56,12 @@ BackendKind current_backend() {
 
 std::vector<BufferPtr> run(BackendKind kind, const Function& f) {
   switch (kind) {
+    case BackendKind::Llvm:
+#ifdef KILN_HAVE_LLVM
+      return execute(f, prepare_llvm_kernel);
+#else
+      break;
+#endif
     case BackendKind::Interp: return interpret(f);
     case BackendKind::Kernels:
       return execute(f, [](const kernel::Kernel& k) -> KernelLauncher {

@@ -2,8 +2,10 @@
 //
 // evaluate() collects what the roots need (a Function whose arguments are the already
 // evaluated nodes), runs it on the selected backend, and stores each root's value in its
-// node (which then drops its operands). The backend is chosen by KILN_BACKEND (read once,
-// default `interp`) or set_backend(); only the reference interpreter exists so far.
+// node (which then drops its operands). The backend is chosen by KILN_BACKEND (read once)
+// or set_backend(): `llvm` (the default when kiln is built with LLVM: fused kernels compiled
+// to machine code and cached), `interp` (the reference interpreter, the test oracle) or
+// `kernels` (fused kernels run by the kernel IR evaluator, for testing the scheduler).
 #pragma once
 
 #include <string>
