@@ -10,14 +10,24 @@ namespace kiln {
 using kernel::Inst;
 
 int32_t KernelBuilder::buffer(const Node* n, bool output) {
-  for (size_t i = 0; i < buffer_nodes_.size(); ++i)
-    if (buffer_nodes_[i] == n) {
+  BufferRef ref{n, -1};
+  for (size_t i = 0; i < buffer_refs_.size(); ++i)
+    if (buffer_refs_[i] == ref) {
       if (output) k_.buffers[i].output = true;
       return static_cast<int32_t>(i);
     }
-  buffer_nodes_.push_back(n);
+  buffer_refs_.push_back(ref);
   k_.buffers.push_back({n->dtype(), output});
-  return static_cast<int32_t>(buffer_nodes_.size() - 1);
+  return static_cast<int32_t>(buffer_refs_.size() - 1);
+}
+
+int32_t KernelBuilder::temp_buffer(int32_t temp, DType dtype, bool output) {
+  BufferRef ref{nullptr, temp};
+  for (size_t i = 0; i < buffer_refs_.size(); ++i)
+    if (buffer_refs_[i] == ref) return static_cast<int32_t>(i);
+  buffer_refs_.push_back(ref);
+  k_.buffers.push_back({dtype, output});
+  return static_cast<int32_t>(buffer_refs_.size() - 1);
 }
 
 int32_t KernelBuilder::dim(int64_t value) {
@@ -140,11 +150,13 @@ int32_t PhaseBuilder::value(const Node* n, const std::vector<int32_t>& point) {
     in.args = {flatten(point, n->shape())};
     v = inst(std::move(in));
   } else if (acc != kb_.accs().end() && point == outer_point_) {
+    DType at = kb_.acc_type(n);
     Inst in;
     in.kind = Inst::Kind::Acc;
-    in.type = n->dtype();
+    in.type = at;
     in.imm = acc->second;
     v = inst(std::move(in));
+    if (at != n->dtype()) v = op(Op::Cast, n->dtype(), {v});
   } else {
     const OpInfo& info = op_info(n->op());
     std::span<const NodeRef> ops = n->operands();

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,6 +29,14 @@ struct NeedsBuffer {
   const Node* node;
 };
 
+// What a kernel's buffer parameter binds: a node's value, or a temporary of the schedule
+// (partial results of a split reduction).
+struct BufferRef {
+  const Node* node = nullptr;
+  int32_t temp = -1;
+  bool operator==(const BufferRef&) const = default;
+};
+
 // What a kernel under construction binds at launch: buffers (by node), dims and scalar
 // parameters (by value).
 class KernelBuilder {
@@ -37,29 +46,40 @@ class KernelBuilder {
 
   kernel::Kernel& kernel() { return k_; }
   int32_t buffer(const Node* n, bool output);
+  int32_t temp_buffer(int32_t temp, DType dtype, bool output);
   int32_t dim(int64_t value);
   int32_t param(const Scalar& value, DType type);
   // The launch parameter holding literal `n` (one per literal node and kernel): C++ numbers
   // are launch arguments, so a loop that changes a learning rate compiles once.
   int32_t literal_param(const Node* n);
 
-  const std::vector<const Node*>& buffer_nodes() const { return buffer_nodes_; }
+  const std::vector<BufferRef>& buffer_refs() const { return buffer_refs_; }
   const std::vector<int64_t>& dim_values() const { return dim_values_; }
   const std::vector<Scalar>& param_values() const { return param_values_; }
 
   bool in_buffer(const Node* n) const { return in_buffers_.count(n) > 0; }
   // A reduction (or matmul) computed by an earlier phase of this kernel, as accumulator.
-  void set_acc(const Node* n, int32_t acc) { accs_[n] = acc; }
+  // `type` is the accumulator's dtype when it differs from the node's (a widened partial sum);
+  // reading it then casts to the node's dtype.
+  void set_acc(const Node* n, int32_t acc, std::optional<DType> type = std::nullopt) {
+    accs_[n] = acc;
+    if (type) acc_types_[n] = *type;
+  }
   const std::unordered_map<const Node*, int32_t>& accs() const { return accs_; }
+  DType acc_type(const Node* n) const {
+    auto it = acc_types_.find(n);
+    return it == acc_types_.end() ? n->dtype() : it->second;
+  }
 
  private:
   const std::unordered_set<const Node*>& in_buffers_;
   kernel::Kernel k_;
-  std::vector<const Node*> buffer_nodes_;
+  std::vector<BufferRef> buffer_refs_;
   std::vector<int64_t> dim_values_;
   std::vector<Scalar> param_values_;
   std::map<const Node*, int32_t> literal_params_;
   std::unordered_map<const Node*, int32_t> accs_;
+  std::unordered_map<const Node*, DType> acc_types_;
 };
 
 // Builds the body of one phase.

@@ -3,6 +3,7 @@
 #include "passes/schedule.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -121,7 +122,12 @@ class Scheduler {
 
   std::vector<KernelPlan> plan() const;
   std::optional<Schedule> lower_all(const std::vector<KernelPlan>& plans);
-  LaunchPlan lower(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers, const Node*& failed_in);
+  std::vector<LaunchPlan> lower(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
+                                const Node*& current);
+  bool splittable(const KernelPlan& p) const;
+  void lower_split(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
+                   std::vector<LaunchPlan>& out, const Node*& current);
+  static LaunchPlan finish(KernelBuilder& kb, LaunchPlan lp, std::vector<const Node*> outputs);
   void lower_elementwise(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
   void lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp, const Node*& current);
   void lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
@@ -131,6 +137,7 @@ class Scheduler {
   std::vector<NodeRef> order_;
   std::unordered_map<const Node*, int> pos_;
   std::unordered_set<const Node*> args_, stored_, roots_, no_fuse_, own_kernel_;
+  std::vector<int64_t> temp_bytes_;
 };
 
 std::vector<KernelPlan> Scheduler::plan() const {
@@ -372,8 +379,191 @@ void Scheduler::lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan
   ph.stores.push_back({ob, flat, pb.op(Op::Where, out->dtype(), {ok, sum, cur})});
 }
 
-LaunchPlan Scheduler::lower(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
-                            const Node*& current) {
+// A reduction of a few long rows is split: a first kernel reduces kSplits fixed slices of
+// each row in parallel into partial results (floating sums and products widened to f64), a
+// second combines the slices in order and stores the results and their epilogues. The
+// number of slices never depends on the thread count, so results do not either.
+constexpr int64_t kSplits = 64;
+constexpr int64_t kSplitMaxRows = 16;
+constexpr int64_t kSplitMinRow = int64_t{1} << 15;
+
+bool Scheduler::splittable(const KernelPlan& p) const {
+  if (p.kind != kernel::KernelKind::Rows) return false;
+  if (numel(p.space.kept()) > kSplitMaxRows || numel(p.space.reduced()) < kSplitMinRow) return false;
+  std::unordered_set<const Node*> reds(p.reductions.begin(), p.reductions.end());
+  std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end());
+  for (const Node* r : p.reductions) {
+    switch (r->op()) {
+      case Op::ReduceSum:
+      case Op::ReduceProd:
+      case Op::ReduceMax:
+      case Op::ReduceMin:
+      case Op::ReduceAny:
+      case Op::ReduceAll: break;
+      default: return false;
+    }
+    std::unordered_set<const Node*> others = reds;
+    others.erase(r);
+    if (reaches(r, others, self)) return false;  // one level of reductions only
+  }
+  for (const Node* o : p.outputs)
+    if (!is_reduction(o) && o->shape() != p.space.kept()) return false;
+  return true;
+}
+
+namespace {
+
+// The value that leaves a reduction unchanged, in dtype t.
+Scalar reduction_identity(Op op, DType t) {
+  bool fl = is_float(t);
+  switch (op) {
+    case Op::ReduceSum: return fl ? Scalar::of_float(-0.0) : Scalar::of_int(0);
+    case Op::ReduceProd: return fl ? Scalar::of_float(1.0) : Scalar::of_int(1);
+    case Op::ReduceAny: return Scalar::of_int(0);
+    case Op::ReduceAll: return Scalar::of_int(1);
+    case Op::ReduceMax:
+    case Op::ReduceMin: {
+      bool max = op == Op::ReduceMax;
+      if (fl) return Scalar::of_float(max ? -INFINITY : INFINITY);
+      switch (t) {
+        case DType::Bool: return Scalar::of_int(max ? 0 : 1);
+        case DType::I32: return Scalar::of_int(max ? INT32_MIN : INT32_MAX);
+        case DType::U32: return Scalar::of_int(max ? 0 : UINT32_MAX);
+        default: return Scalar::of_int(max ? INT64_MIN : INT64_MAX);
+      }
+    }
+    default: break;
+  }
+  KILN_CHECK(false) << "no identity for " << op_name(op);
+  return {};
+}
+
+DType partial_type(const Node* r) {
+  bool widen = is_float(r->dtype()) && (r->op() == Op::ReduceSum || r->op() == Op::ReduceProd);
+  return widen ? DType::F64 : r->dtype();
+}
+
+}  // namespace
+
+void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
+                            std::vector<LaunchPlan>& out, const Node*& current) {
+  const RowSpace& sp = p.space;
+  Shape kept = sp.kept(), reduced = sp.reduced();
+  Shape sliced = kept;
+  sliced.push_back(kSplits);
+  int64_t row = numel(reduced), slice = (row + kSplits - 1) / kSplits;
+  std::vector<int32_t> temps;
+  {  // Partial results of every slice.
+    KernelBuilder kb(in_buffers);
+    kernel::Kernel& k = kb.kernel();
+    k.kind = kernel::KernelKind::Rows;
+    k.outer = non_unit_dims(kb, sliced);
+    k.phases.emplace_back();
+    k.phases.back().kind = kernel::Phase::Kind::Reduce;
+    k.phases.back().inner = non_unit_dims(kb, Shape{slice});
+    PhaseBuilder pb(kb, k.phases.back());
+    std::vector<int32_t> outer = pb.unflatten(pb.outer_index(), sliced);
+    int32_t r = slice == 1 ? pb.const_i64(0) : pb.inner_index();
+    int32_t g = pb.add(pb.mul(outer.back(), pb.dim(slice)), r);
+    int32_t valid = pb.op(Op::Lt, DType::Bool, {g, pb.dim(row)});
+    int32_t gc = pb.op(Op::Minimum, DType::I64, {g, pb.op(Op::Sub, DType::I64, {pb.dim(row), pb.const_i64(1)})});
+    std::vector<int32_t> inner = pb.unflatten(gc, reduced);
+    std::vector<int32_t> point;
+    size_t oi = 0, ii = 0;
+    for (size_t d = 0; d < sp.shape.size(); ++d)
+      point.push_back(std::binary_search(sp.axes.begin(), sp.axes.end(), static_cast<int64_t>(d)) ? inner[ii++]
+                                                                                                 : outer[oi++]);
+    std::vector<std::pair<int32_t, DType>> accs;
+    for (const Node* red : p.reductions) {
+      current = red;
+      DType t = partial_type(red);
+      int32_t v = pb.value(red->operands()[0].get(), point);
+      if (t != red->dtype()) v = pb.op(Op::Cast, t, {v});
+      v = pb.op(Op::Where, t, {valid, v, pb.const_of(reduction_identity(red->op(), t), t)});
+      int32_t acc = k.num_accs++;
+      k.phases.back().reductions.push_back({red->op(), v, acc, t});
+      accs.emplace_back(acc, t);
+    }
+    k.phases.emplace_back();
+    k.phases.back().kind = kernel::Phase::Kind::Store;
+    PhaseBuilder sb(kb, k.phases.back());
+    std::vector<int32_t> at = sb.unflatten(sb.outer_index(), sliced);
+    for (auto [acc, t] : accs) {
+      int32_t id = static_cast<int32_t>(temp_bytes_.size());
+      temp_bytes_.push_back(numel(sliced) * dtype_size(t));
+      temps.push_back(id);
+      kernel::Inst a;
+      a.kind = kernel::Inst::Kind::Acc;
+      a.type = t;
+      a.imm = acc;
+      k.phases.back().stores.push_back({kb.temp_buffer(id, t, true), sb.flatten(at, sliced), sb.inst(a)});
+    }
+    LaunchPlan lp;
+    lp.outer_extent = numel(sliced);
+    out.push_back(finish(kb, std::move(lp), {}));
+  }
+  // Combine the slices of each row in order; store results and epilogues.
+  KernelBuilder kb(in_buffers);
+  kernel::Kernel& k = kb.kernel();
+  k.kind = kernel::KernelKind::Rows;
+  k.outer = non_unit_dims(kb, kept);
+  k.phases.emplace_back();
+  k.phases.back().kind = kernel::Phase::Kind::Reduce;
+  k.phases.back().inner = non_unit_dims(kb, Shape{kSplits});
+  {
+    PhaseBuilder pb(kb, k.phases.back());
+    std::vector<int32_t> at = pb.unflatten(pb.outer_index(), kept);
+    at.push_back(pb.inner_index());
+    int32_t index = pb.flatten(at, sliced);
+    for (size_t j = 0; j < p.reductions.size(); ++j) {
+      const Node* red = p.reductions[j];
+      DType t = partial_type(red);
+      kernel::Inst load;
+      load.kind = kernel::Inst::Kind::Load;
+      load.type = t;
+      load.imm = kb.temp_buffer(temps[j], t, false);
+      load.args = {index};
+      int32_t acc = k.num_accs++;
+      k.phases.back().reductions.push_back({red->op(), pb.inst(load), acc, t});
+    }
+  }
+  for (size_t j = 0; j < p.reductions.size(); ++j) {
+    DType t = partial_type(p.reductions[j]);
+    kb.set_acc(p.reductions[j], static_cast<int32_t>(j), t != p.reductions[j]->dtype() ? std::optional<DType>(t) : std::nullopt);
+  }
+  k.phases.emplace_back();
+  k.phases.back().kind = kernel::Phase::Kind::Store;
+  PhaseBuilder sb(kb, k.phases.back());
+  std::vector<int32_t> at = sb.unflatten(sb.outer_index(), kept);
+  sb.set_outer_point(at);
+  for (const Node* o : p.outputs) {
+    current = o;
+    int32_t v = sb.value(o, at);
+    k.phases.back().stores.push_back({kb.buffer(o, true), sb.flatten(at, kept), v});
+  }
+  LaunchPlan lp;
+  lp.outer_extent = numel(kept);
+  out.push_back(finish(kb, std::move(lp), p.outputs));
+}
+
+LaunchPlan Scheduler::finish(KernelBuilder& kb, LaunchPlan lp, std::vector<const Node*> outputs) {
+  for (const Node* o : outputs) kb.buffer(o, true);
+  kernel::check_kernel(kb.kernel());
+  lp.kernel = std::move(kb.kernel());
+  lp.buffers = kb.buffer_refs();
+  lp.dims = kb.dim_values();
+  lp.params = kb.param_values();
+  lp.outputs = std::move(outputs);
+  return lp;
+}
+
+std::vector<LaunchPlan> Scheduler::lower(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
+                                         const Node*& current) {
+  std::vector<LaunchPlan> out;
+  if (splittable(p)) {
+    lower_split(p, in_buffers, out, current);
+    return out;
+  }
   KernelBuilder kb(in_buffers);
   LaunchPlan lp;
   switch (p.kind) {
@@ -381,20 +571,13 @@ LaunchPlan Scheduler::lower(const KernelPlan& p, const std::unordered_set<const 
     case kernel::KernelKind::Rows: lower_rows(p, kb, lp, current); break;
     case kernel::KernelKind::Serial: lower_scatter(p, kb, lp); break;
   }
-  for (const Node* o : p.outputs) kb.buffer(o, true);
-  kernel::check_kernel(kb.kernel());
-  lp.kernel = std::move(kb.kernel());
-  lp.buffers = kb.buffer_nodes();
-  lp.dims = kb.dim_values();
-  lp.params = kb.param_values();
-  lp.outputs = p.outputs;
-  return lp;
+  out.push_back(finish(kb, std::move(lp), p.outputs));
+  return out;
 }
 
 std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plans) {
   std::vector<LaunchPlan> launches;
-  std::vector<const KernelPlan*> launched;
-  std::unordered_map<const Node*, std::vector<int>> inlined_by;
+  temp_bytes_.clear();
   for (const KernelPlan& p : plans) {
     bool empty = p.kind == kernel::KernelKind::Rows ? numel(p.space.kept()) == 0 : numel(p.outputs[0]->shape()) == 0;
     if (empty) continue;
@@ -404,8 +587,7 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
     const Node* current = nullptr;
     size_t before = stored_.size() + roots_.size() + no_fuse_.size() + own_kernel_.size();
     try {
-      launches.push_back(lower(p, in_buffers, current));
-      launched.push_back(&p);
+      for (LaunchPlan& lp : lower(p, in_buffers, current)) launches.push_back(std::move(lp));
     } catch (const NeedsBuffer& nb) {
       const Node* n = nb.node;
       bool mine = std::find(p.reductions.begin(), p.reductions.end(), n) != p.reductions.end();
@@ -425,28 +607,31 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
       return std::nullopt;
     }
   }
-  (void)inlined_by;
   if (!order_launches(launches, plans)) return std::nullopt;
   Schedule s;
   s.launches = std::move(launches);
   for (const NodeRef& r : order_)
     if (stored_.count(r.get())) s.stored.push_back(r.get());
   s.nodes = order_;
+  s.temp_bytes = temp_bytes_;
   return s;
 }
 
 bool Scheduler::order_launches(std::vector<LaunchPlan>& launches, const std::vector<KernelPlan>& plans) {
   (void)plans;
-  std::unordered_map<const Node*, size_t> producer;
+  // Who writes each buffer (a node's or a temporary), and who reads it.
+  std::map<std::pair<const Node*, int32_t>, size_t> producer;
   for (size_t i = 0; i < launches.size(); ++i)
-    for (const Node* o : launches[i].outputs) producer[o] = i;
+    for (size_t b = 0; b < launches[i].buffers.size(); ++b)
+      if (launches[i].kernel.buffers[b].output)
+        producer[{launches[i].buffers[b].node, launches[i].buffers[b].temp}] = i;
   size_t n = launches.size();
   std::vector<std::vector<size_t>> users(n);
   std::vector<int> pending(n, 0);
   for (size_t i = 0; i < n; ++i)
     for (size_t b = 0; b < launches[i].buffers.size(); ++b) {
       if (launches[i].kernel.buffers[b].output) continue;
-      auto it = producer.find(launches[i].buffers[b]);
+      auto it = producer.find({launches[i].buffers[b].node, launches[i].buffers[b].temp});
       if (it == producer.end() || it->second == i) continue;
       users[it->second].push_back(i);
       ++pending[i];

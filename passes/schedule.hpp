@@ -19,13 +19,14 @@
 
 #include "compiler/ir/function.hpp"
 #include "compiler/kernel/kernel.hpp"
+#include "passes/lower.hpp"
 
 namespace kiln {
 
 // One kernel launch: the kernel and what it binds.
 struct LaunchPlan {
   kernel::Kernel kernel;
-  std::vector<const Node*> buffers;   // the node whose buffer each buffer parameter binds
+  std::vector<BufferRef> buffers;     // what each buffer parameter binds
   std::vector<int64_t> dims;          // launch dims
   std::vector<Scalar> params;         // launch scalar parameters (dtypes: kernel.params)
   std::vector<const Node*> outputs;   // the nodes this launch writes
@@ -36,6 +37,7 @@ struct LaunchPlan {
 struct Schedule {
   std::vector<LaunchPlan> launches;  // in an order that respects their dependencies
   std::vector<const Node*> stored;   // every node given a buffer (results included)
+  std::vector<int64_t> temp_bytes;   // temporaries (BufferRef::temp indexes this)
   // Every node the schedule refers to, kept alive: another thread may evaluate a node of
   // the function meanwhile and drop its operands.
   std::vector<NodeRef> nodes;

@@ -65,12 +65,14 @@ std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare) 
   }
   for (const Node* n : s.stored)
     values[n] = host_allocate(static_cast<size_t>(n->numel()) * dtype_size(n->dtype()));
+  std::vector<BufferPtr> temps;
+  for (int64_t bytes : s.temp_bytes) temps.push_back(host_allocate(static_cast<size_t>(bytes)));
   std::vector<void*> buffers;
   std::vector<uint64_t> params;
   for (const LaunchPlan& lp : s.launches) {
     KernelLauncher run = prepare(lp.kernel);
     buffers.clear();
-    for (const Node* n : lp.buffers) buffers.push_back(values.at(n)->data());
+    for (const BufferRef& b : lp.buffers) buffers.push_back(b.node ? values.at(b.node)->data() : temps[b.temp]->data());
     params.clear();
     for (size_t i = 0; i < lp.params.size(); ++i) params.push_back(kernel::param_bits(lp.params[i], lp.kernel.params[i]));
     launch(lp, run, buffers.data(), params.data());

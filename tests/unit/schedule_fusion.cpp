@@ -141,3 +141,18 @@ TEST_CASE("zero-size arrays need no kernel") {
   Array s = sum(zeros({3, 0}), 1);
   check_same_as_interpreter({z, s});
 }
+
+TEST_CASE("a reduction of a few long rows is split into slices and combined in a fixed order") {
+  Array x = random_normal({3, 70001}, 16);
+  Array s = sum(x * x, 1), m = max(x, 1), mn = min(cast(x * 1000.0f, i32), 1);
+  Schedule sched = schedule_of({s, m, mn});
+  REQUIRE(sched.launches.size() == 2);
+  CHECK(sched.temp_bytes.size() == 3);
+  check_same_as_interpreter({m, mn});
+  check_same_as_interpreter({s}, 1e-7);
+  Array total = sum(random_uniform({1 << 17}, 17, f64));
+  check_same_as_interpreter({total / 2.0}, 1e-12);
+  CHECK(kernels_of({mean(random_uniform({1 << 16}, 18))}) == 2);
+  // argmax is not split: it stays one kernel.
+  CHECK(kernels_of({argmax(random_uniform({1 << 16}, 19))}) == 1);
+}
