@@ -38,8 +38,9 @@ int32_t KernelBuilder::dim(int64_t value) {
   return k_.num_dims - 1;
 }
 
-int32_t KernelBuilder::param(const Scalar& value, DType type) {
+int32_t KernelBuilder::param(const Scalar& value, DType type, const Node* source, ParamField field) {
   param_values_.push_back(value);
+  param_sources_.emplace_back(source, field);
   k_.params.push_back(type);
   return static_cast<int32_t>(param_values_.size() - 1);
 }
@@ -47,7 +48,7 @@ int32_t KernelBuilder::param(const Scalar& value, DType type) {
 int32_t KernelBuilder::literal_param(const Node* n) {
   auto it = literal_params_.find(n);
   if (it != literal_params_.end()) return it->second;
-  int32_t p = param(n->attrs().value, n->dtype());
+  int32_t p = param(n->attrs().value, n->dtype(), n, ParamField::Value);
   literal_params_.emplace(n, p);
   return p;
 }
@@ -322,18 +323,19 @@ int32_t PhaseBuilder::gather_value(const Node* n, const std::vector<int32_t>& po
 // Philox4x32-10 (philox.hpp) in i64 arithmetic on 32-bit values: products of two 32-bit
 // numbers fit the 64 bits, and the high half is a shift and a mask away.
 int32_t PhaseBuilder::random_bits_value(const Node* n, const std::vector<int32_t>& point) {
-  auto p64 = [&](uint64_t v) {
+  auto p64 = [&](uint64_t v, KernelBuilder::ParamField field) {
     Inst in;
     in.kind = Inst::Kind::Param;
     in.type = DType::I64;
-    in.imm = kb_.param(Scalar::of_int(static_cast<int64_t>(v)), DType::I64);
+    in.imm = kb_.param(Scalar::of_int(static_cast<int64_t>(v)), DType::I64, n, field);
     return inst(std::move(in));
   };
   int32_t mask = const_i64(0xffffffffll);
   auto band = [&](int32_t a) { return op(Op::BitwiseAnd, DType::I64, {a, mask}); };
   auto bxor = [&](int32_t a, int32_t b) { return op(Op::BitwiseXor, DType::I64, {a, b}); };
   int32_t idx = flatten(point, n->shape());
-  int32_t seed = p64(n->attrs().seed), stream = p64(n->attrs().stream);
+  int32_t seed = p64(n->attrs().seed, KernelBuilder::ParamField::Seed);
+  int32_t stream = p64(n->attrs().stream, KernelBuilder::ParamField::Stream);
   int32_t c0 = band(idx), c1 = band(op(Op::ShiftRight, DType::I64, {idx, const_i64(32)}));
   int32_t c2 = band(stream), c3 = band(op(Op::ShiftRight, DType::I64, {stream, const_i64(32)}));
   int32_t k0 = band(seed), k1 = band(op(Op::ShiftRight, DType::I64, {seed, const_i64(32)}));

@@ -48,7 +48,10 @@ class KernelBuilder {
   int32_t buffer(const Node* n, bool output);
   int32_t temp_buffer(int32_t temp, DType dtype, bool output);
   int32_t dim(int64_t value);
-  int32_t param(const Scalar& value, DType type);
+  // Which node attribute a scalar parameter carries, so that a cached schedule can refill
+  // its parameters from new nodes of the same structure.
+  enum class ParamField : uint8_t { Value, Seed, Stream };
+  int32_t param(const Scalar& value, DType type, const Node* source, ParamField field);
   // The launch parameter holding literal `n` (one per literal node and kernel): C++ numbers
   // are launch arguments, so a loop that changes a learning rate compiles once.
   int32_t literal_param(const Node* n);
@@ -56,6 +59,7 @@ class KernelBuilder {
   const std::vector<BufferRef>& buffer_refs() const { return buffer_refs_; }
   const std::vector<int64_t>& dim_values() const { return dim_values_; }
   const std::vector<Scalar>& param_values() const { return param_values_; }
+  const std::vector<std::pair<const Node*, ParamField>>& param_sources() const { return param_sources_; }
 
   bool in_buffer(const Node* n) const { return in_buffers_.count(n) > 0; }
   // A reduction (or matmul) computed by an earlier phase of this kernel, as accumulator.
@@ -77,6 +81,7 @@ class KernelBuilder {
   std::vector<BufferRef> buffer_refs_;
   std::vector<int64_t> dim_values_;
   std::vector<Scalar> param_values_;
+  std::vector<std::pair<const Node*, ParamField>> param_sources_;
   std::map<const Node*, int32_t> literal_params_;
   std::unordered_map<const Node*, int32_t> accs_;
   std::unordered_map<const Node*, DType> acc_types_;

@@ -553,6 +553,7 @@ LaunchPlan Scheduler::finish(KernelBuilder& kb, LaunchPlan lp, std::vector<const
   lp.buffers = kb.buffer_refs();
   lp.dims = kb.dim_values();
   lp.params = kb.param_values();
+  lp.param_sources = kb.param_sources();
   lp.outputs = std::move(outputs);
   return lp;
 }

@@ -29,6 +29,7 @@ struct LaunchPlan {
   std::vector<BufferRef> buffers;     // what each buffer parameter binds
   std::vector<int64_t> dims;          // launch dims
   std::vector<Scalar> params;         // launch scalar parameters (dtypes: kernel.params)
+  std::vector<std::pair<const Node*, KernelBuilder::ParamField>> param_sources;  // where each came from
   std::vector<const Node*> outputs;   // the nodes this launch writes
   int64_t outer_extent = 1;           // product of the outer dims
   int64_t elementwise_extent = 1;     // outer * inner for Elementwise kernels

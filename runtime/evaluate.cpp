@@ -58,17 +58,22 @@ std::vector<BufferPtr> run(BackendKind kind, const Function& f) {
   switch (kind) {
     case BackendKind::Llvm:
 #ifdef KILN_HAVE_LLVM
-      return execute(f, prepare_llvm_kernel);
+      return execute(f, prepare_llvm_kernel, "llvm");
 #else
       break;
 #endif
     case BackendKind::Interp: return interpret(f);
     case BackendKind::Kernels:
-      return execute(f, [](const kernel::Kernel& k) -> KernelLauncher {
-        return [&k](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
-          kernel::evaluate_kernel(k, b, d, p, begin, end);
-        };
-      });
+      return execute(
+          f,
+          [](const kernel::Kernel& k) -> KernelLauncher {
+            // The launcher owns its kernel: cached schedules outlive the scheduler's copy.
+            auto owned = std::make_shared<kernel::Kernel>(k);
+            return [owned](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
+              kernel::evaluate_kernel(*owned, b, d, p, begin, end);
+            };
+          },
+          "kernels");
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};

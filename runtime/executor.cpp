@@ -1,10 +1,19 @@
-// Launching a schedule: buffers by node, launch arguments, chunking over the thread pool.
+// Launching a schedule: buffers by node, launch arguments, chunking over the thread pool,
+// and a cache of schedules so that re-running the same program costs no scheduling.
 //
 // Chunking never changes results: elementwise chunks write disjoint elements, row kernels
 // give each outer index (a whole reduction) to one chunk, serial kernels run as one chunk.
+//
+// The schedule cache is keyed by the structure of the pending graph: ops, dtypes, shapes,
+// attributes and how nodes connect, but not the values of literals or random seeds (those
+// are launch parameters). A cached schedule refers to nodes by position (arguments first,
+// then topological order) and keeps its prepared kernels, so a hit goes straight to launch.
 #include "runtime/executor.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <list>
+#include <mutex>
 #include <unordered_map>
 
 #include "compiler/kernel/kernel_eval.hpp"
@@ -18,69 +27,222 @@ namespace {
 
 // Elements per elementwise chunk below which splitting costs more than it gains.
 constexpr int64_t kElementwiseGrain = 1 << 14;
-// Rows per chunk times inner work is unknown here: split rows evenly, a few chunks a thread.
+// Chunks per thread for row kernels (rows may differ in cost).
 constexpr int64_t kChunksPerThread = 4;
+constexpr size_t kScheduleCacheEntries = 512;
 
-void launch(const LaunchPlan& lp, const KernelLauncher& run, void* const* buffers, const uint64_t* params) {
-  const int64_t* dims = lp.dims.data();
+using ParamField = KernelBuilder::ParamField;
+
+struct CachedLaunch {
+  kernel::KernelKind kind;
+  std::vector<int64_t> dims;
+  std::vector<DType> param_types;
+  std::vector<std::pair<int32_t, int32_t>> buffers;  // (node position, -1) or (-1, temp)
+  std::vector<std::pair<int32_t, ParamField>> params;
+  int64_t outer_extent;
+  int64_t elementwise_extent;
+  KernelLauncher run;
+};
+
+struct CachedSchedule {
+  std::string backend;
+  std::vector<uint64_t> key;
+  std::vector<CachedLaunch> launches;
+  std::vector<int32_t> stored;
+  std::vector<int64_t> temp_bytes;
+};
+
+void push_ints(std::vector<uint64_t>& key, const std::vector<int64_t>& v) {
+  key.push_back(v.size());
+  for (int64_t x : v) key.push_back(static_cast<uint64_t>(x));
+}
+
+// The structure of g: everything the scheduler's decisions depend on. `nodes` gets the
+// arguments then the topological order (the positions cached schedules use).
+std::vector<uint64_t> structure_key(const Function& g, std::vector<NodeRef>& nodes) {
+  std::unordered_map<const Node*, int32_t> pos;
+  std::vector<uint64_t> key;
+  key.push_back(g.args.size());
+  for (const Argument& a : g.args) {
+    pos[a.node.get()] = static_cast<int32_t>(nodes.size());
+    nodes.push_back(a.node);
+    key.push_back(static_cast<uint64_t>(a.node->dtype()));
+    push_ints(key, a.node->shape());
+  }
+  for (NodeRef& n : topo_order(g)) {
+    pos[n.get()] = static_cast<int32_t>(nodes.size());
+    const Attrs& a = n->attrs();
+    key.push_back(static_cast<uint64_t>(n->op()) << 8 | static_cast<uint64_t>(n->dtype()));
+    push_ints(key, n->shape());
+    key.push_back(n->operands().size());
+    for (const NodeRef& o : n->operands()) key.push_back(static_cast<uint64_t>(pos.at(o.get())));
+    push_ints(key, a.axes);
+    push_ints(key, a.perm);
+    push_ints(key, a.start);
+    push_ints(key, a.step);
+    push_ints(key, a.low);
+    push_ints(key, a.high);
+    key.push_back(static_cast<uint64_t>(a.axis));
+    if (n->op() == Op::Pad) {  // a pad value is baked into the kernel; a literal's is not
+      key.push_back(a.value.is_float);
+      key.push_back(std::bit_cast<uint64_t>(a.value.f));
+      key.push_back(static_cast<uint64_t>(a.value.i));
+    }
+    nodes.push_back(std::move(n));
+  }
+  key.push_back(g.results.size());
+  for (const NodeRef& r : g.results) key.push_back(static_cast<uint64_t>(pos.at(r.get())));
+  return key;
+}
+
+uint64_t hash_key(const std::vector<uint64_t>& key) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (uint64_t v : key) h = (h ^ v) * 0x100000001b3ull + (h >> 29);
+  return h;
+}
+
+class ScheduleCache {
+ public:
+  std::shared_ptr<const CachedSchedule> find(uint64_t h, const std::string& backend, const std::vector<uint64_t>& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(h);
+    if (it == map_.end()) return nullptr;
+    for (auto& e : it->second)
+      if (e->backend == backend && e->key == key) return e;
+    return nullptr;
+  }
+  void insert(uint64_t h, std::shared_ptr<const CachedSchedule> e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    map_[h].push_back(e);
+    order_.push_back(h);
+    if (order_.size() > kScheduleCacheEntries) {  // drop the oldest entry
+      auto& bucket = map_[order_.front()];
+      bucket.erase(bucket.begin());
+      if (bucket.empty()) map_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<uint64_t, std::vector<std::shared_ptr<const CachedSchedule>>> map_;
+  std::list<uint64_t> order_;
+};
+
+ScheduleCache& schedule_cache() {
+  static ScheduleCache* c = new ScheduleCache();
+  return *c;
+}
+
+// A cacheable copy of `s`: nodes replaced by their positions in `nodes`.
+std::shared_ptr<CachedSchedule> make_cached(const Schedule& s, const std::vector<NodeRef>& nodes) {
+  std::unordered_map<const Node*, int32_t> pos;
+  for (size_t i = 0; i < nodes.size(); ++i) pos[nodes[i].get()] = static_cast<int32_t>(i);
+  auto c = std::make_shared<CachedSchedule>();
+  for (const LaunchPlan& lp : s.launches) {
+    CachedLaunch l;
+    l.kind = lp.kernel.kind;
+    l.dims = lp.dims;
+    l.param_types = lp.kernel.params;
+    for (const BufferRef& b : lp.buffers) l.buffers.emplace_back(b.node ? pos.at(b.node) : -1, b.temp);
+    for (const auto& [node, field] : lp.param_sources) l.params.emplace_back(pos.at(node), field);
+    l.outer_extent = lp.outer_extent;
+    l.elementwise_extent = lp.elementwise_extent;
+    c->launches.push_back(std::move(l));
+  }
+  for (const Node* n : s.stored) c->stored.push_back(pos.at(n));
+  c->temp_bytes = s.temp_bytes;
+  return c;
+}
+
+Scalar param_value(const Node& n, ParamField field) {
+  switch (field) {
+    case ParamField::Value: return n.attrs().value;
+    case ParamField::Seed: return Scalar::of_int(static_cast<int64_t>(n.attrs().seed));
+    case ParamField::Stream: return Scalar::of_int(static_cast<int64_t>(n.attrs().stream));
+  }
+  return {};
+}
+
+void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params) {
+  const int64_t* dims = l.dims.data();
   int64_t total = 0, grain = 1;
-  switch (lp.kernel.kind) {
+  switch (l.kind) {
     case kernel::KernelKind::Elementwise:
-      total = lp.elementwise_extent;
+      total = l.elementwise_extent;
       grain = kElementwiseGrain;
       break;
-    case kernel::KernelKind::Rows: total = lp.outer_extent; break;
+    case kernel::KernelKind::Rows: total = l.outer_extent; break;
     case kernel::KernelKind::Serial:
-      run(buffers, dims, params, 0, lp.outer_extent);
+      l.run(buffers, dims, params, 0, l.outer_extent);
       return;
   }
   if (total <= 0) return;
   int64_t chunks = std::min<int64_t>((total + grain - 1) / grain, num_threads() * kChunksPerThread);
   if (chunks <= 1) {
-    run(buffers, dims, params, 0, total);
+    l.run(buffers, dims, params, 0, total);
     return;
   }
   parallel_for(chunks, [&](int64_t c) {
     int64_t begin = total * c / chunks, end = total * (c + 1) / chunks;
-    if (begin < end) run(buffers, dims, params, begin, end);
+    if (begin < end) l.run(buffers, dims, params, begin, end);
   });
 }
 
 }  // namespace
 
-std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare) {
-  Schedule s;
-  std::unordered_map<const Node*, BufferPtr> values;
+std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare, const std::string& backend) {
+  std::vector<NodeRef> nodes;
+  std::vector<BufferPtr> values;
+  std::shared_ptr<const CachedSchedule> cached;
+  std::vector<kernel::Kernel> new_kernels;
+  std::vector<int32_t> results;
   {
     // Under one read lock: the arguments again (another thread may have evaluated nodes of
-    // f since it was made, and those are now arguments too), the schedule, their values.
+    // f since it was made, and those are now arguments too), the structure, the schedule on
+    // a miss, and the arguments' values.
     GraphReadLock lock = lock_graph_for_reading();
     Function g = function_of(f.results, f.name);
-    s = schedule(g);
-    for (const Argument& a : g.args) {
+    std::vector<uint64_t> key = structure_key(g, nodes);
+    uint64_t h = hash_key(key);
+    cached = schedule_cache().find(h, backend, key);
+    if (!cached) {
+      Schedule s = schedule(g);
+      auto c = make_cached(s, nodes);
+      c->backend = backend;
+      c->key = std::move(key);
+      for (size_t i = 0; i < s.launches.size(); ++i) c->launches[i].run = prepare(s.launches[i].kernel);
+      schedule_cache().insert(h, c);
+      cached = c;
+    }
+    values.resize(nodes.size());
+    for (size_t i = 0; i < g.args.size(); ++i) {
+      const Argument& a = g.args[i];
       if (!a.node->value())
         throw RuntimeError("evaluate: argument %" + a.name + " (" + type_str(a.node->type()) + ") has no value");
-      values[a.node.get()] = a.node->value();
+      values[i] = a.node->value();
     }
   }
-  for (const Node* n : s.stored)
-    values[n] = host_allocate(static_cast<size_t>(n->numel()) * dtype_size(n->dtype()));
+  for (int32_t p : cached->stored)
+    values[p] = host_allocate(static_cast<size_t>(nodes[p]->numel()) * dtype_size(nodes[p]->dtype()));
   std::vector<BufferPtr> temps;
-  for (int64_t bytes : s.temp_bytes) temps.push_back(host_allocate(static_cast<size_t>(bytes)));
+  for (int64_t bytes : cached->temp_bytes) temps.push_back(host_allocate(static_cast<size_t>(bytes)));
   std::vector<void*> buffers;
   std::vector<uint64_t> params;
-  for (const LaunchPlan& lp : s.launches) {
-    KernelLauncher run = prepare(lp.kernel);
+  for (const CachedLaunch& l : cached->launches) {
     buffers.clear();
-    for (const BufferRef& b : lp.buffers) buffers.push_back(b.node ? values.at(b.node)->data() : temps[b.temp]->data());
+    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->data() : temps[t]->data());
     params.clear();
-    for (size_t i = 0; i < lp.params.size(); ++i) params.push_back(kernel::param_bits(lp.params[i], lp.kernel.params[i]));
-    launch(lp, run, buffers.data(), params.data());
-    detail::count_launches(1);
+    for (size_t i = 0; i < l.params.size(); ++i)
+      params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
+    launch(l, buffers.data(), params.data());
   }
-  std::vector<BufferPtr> results;
-  for (const NodeRef& r : f.results) results.push_back(values.at(r.get()));
-  return results;
+  detail::count_launches(static_cast<int64_t>(cached->launches.size()));
+  std::unordered_map<const Node*, size_t> index;
+  for (size_t i = 0; i < nodes.size(); ++i) index[nodes[i].get()] = i;
+  std::vector<BufferPtr> out;
+  for (const NodeRef& r : f.results) out.push_back(values[index.at(r.get())]);
+  return out;
 }
 
 }  // namespace kiln

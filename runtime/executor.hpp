@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "compiler/ir/function.hpp"
@@ -17,6 +18,7 @@ using KernelLauncher =
 // Makes a kernel runnable (compiles it, finds it in a cache, or wraps an evaluator).
 using PrepareKernel = std::function<KernelLauncher(const kernel::Kernel&)>;
 
-std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare);
+// `backend` names the launchers `prepare` makes (cached schedules hold them).
+std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare, const std::string& backend);
 
 }  // namespace kiln

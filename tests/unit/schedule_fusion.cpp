@@ -31,11 +31,15 @@ void check_same_as_interpreter(const std::vector<Array>& arrays, double rel_tol 
   for (const Array& a : arrays) roots.push_back(a.node());
   Function f = function_of(roots);
   std::vector<BufferPtr> want = interpret(f);
-  std::vector<BufferPtr> got = execute(f, [](const kernel::Kernel& k) -> KernelLauncher {
-    return [&k](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
-      kernel::evaluate_kernel(k, b, d, p, begin, end);
-    };
-  });
+  std::vector<BufferPtr> got = execute(
+      f,
+      [](const kernel::Kernel& k) -> KernelLauncher {
+        auto owned = std::make_shared<kernel::Kernel>(k);
+        return [owned](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
+          kernel::evaluate_kernel(*owned, b, d, p, begin, end);
+        };
+      },
+      "kernels-test");
   REQUIRE(want.size() == got.size());
   for (size_t i = 0; i < want.size(); ++i) {
     size_t bytes = static_cast<size_t>(arrays[i].size()) * dtype_size(arrays[i].dtype());
