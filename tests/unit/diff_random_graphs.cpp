@@ -17,9 +17,9 @@
 // end of this file to keep it as a named test case.
 #include <algorithm>
 #include <array>
-#include <set>
 #include <cstdlib>
 #include <numeric>
+#include <set>
 
 #include "compiler/ir/infer.hpp"
 #include "diff_util.hpp"
@@ -102,8 +102,7 @@ class GraphGen {
     Val v;
     if (is_float(t)) {
       std::vector<double> x(static_cast<size_t>(n));
-      for (double& e : x)
-        e = rng_.chance(0.2) ? static_cast<double>(rng_.between(-6, 6)) * 0.5 : rng_.uniform(-3, 3);
+      for (double& e : x) e = rng_.chance(0.2) ? static_cast<double>(rng_.between(-6, 6)) * 0.5 : rng_.uniform(-3, 3);
       v.a = make_input(t, s, x), v.mag = 3;
     } else {
       std::vector<int64_t> x(static_cast<size_t>(n));
@@ -142,8 +141,9 @@ class GraphGen {
     for (size_t i = 0; i < pool_.size(); ++i)
       if (pred(pool_[i])) fit.push_back(i);
     if (fit.empty()) throw NoFit{};
-    size_t k = rng_.chance(0.7) ? fit[fit.size() - 1 - static_cast<size_t>(rng_.between(0, std::min<int64_t>(3, fit.size() - 1)))]
-                                : rng_.pick(fit);
+    size_t k = rng_.chance(0.7)
+                   ? fit[fit.size() - 1 - static_cast<size_t>(rng_.between(0, std::min<int64_t>(3, fit.size() - 1)))]
+                   : rng_.pick(fit);
     return pool_[k];
   }
   bool has(const std::function<bool(const Val&)>& pred) const { return std::any_of(pool_.begin(), pool_.end(), pred); }
@@ -179,11 +179,11 @@ class GraphGen {
   void random_step() {
     using Step = void (GraphGen::*)();
     static const std::vector<std::pair<double, Step>> steps = {
-        {12, &GraphGen::float_unary}, {3, &GraphGen::discontinuous_unary}, {12, &GraphGen::arithmetic},
-        {4, &GraphGen::integer_binary}, {4, &GraphGen::comparison}, {3, &GraphGen::where_or_clamp},
-        {4, &GraphGen::cast_step}, {7, &GraphGen::reduction}, {2, &GraphGen::softmax_step},
-        {10, &GraphGen::view}, {3, &GraphGen::permuted_binary}, {3, &GraphGen::gather_step},
-        {1, &GraphGen::scatter_step}, {2, &GraphGen::matmul_step}, {1, &GraphGen::new_input}};
+        {12, &GraphGen::float_unary},   {3, &GraphGen::discontinuous_unary}, {12, &GraphGen::arithmetic},
+        {4, &GraphGen::integer_binary}, {4, &GraphGen::comparison},          {3, &GraphGen::where_or_clamp},
+        {4, &GraphGen::cast_step},      {7, &GraphGen::reduction},           {2, &GraphGen::softmax_step},
+        {10, &GraphGen::view},          {3, &GraphGen::permuted_binary},     {3, &GraphGen::gather_step},
+        {1, &GraphGen::scatter_step},   {2, &GraphGen::matmul_step},         {1, &GraphGen::new_input}};
     double total = 0;
     for (const auto& s : steps) total += s.first;
     double r = rng_.uniform(0, total);
@@ -217,14 +217,18 @@ class GraphGen {
       }
       case 7: {  // log and log2 of |x| + 1 (argument >= 1: Lipschitz 1 and 1.45)
         Val b = push(abs(a) + 1.0, x.mag + 1, x.err, true, 2);
-        if (rng_.chance(0.5)) push(log(b.a), std::log(b.mag) + 1, b.err, false, kTranscendental);
-        else push(log2(b.a), std::log2(b.mag) + 1, 1.45 * b.err, false, kTranscendental);
+        if (rng_.chance(0.5))
+          push(log(b.a), std::log(b.mag) + 1, b.err, false, kTranscendental);
+        else
+          push(log2(b.a), std::log2(b.mag) + 1, 1.45 * b.err, false, kTranscendental);
         break;
       }
       case 8: {  // sqrt (correctly rounded) and rsqrt of |x| + 1
         Val b = push(abs(a) + 1.0, x.mag + 1, x.err, true, 2);
-        if (rng_.chance(0.5)) push(sqrt(b.a), std::sqrt(b.mag), 0.5 * b.err, true, 2);
-        else push(rsqrt(b.a), 1, 0.5 * b.err, false, kTranscendental);
+        if (rng_.chance(0.5))
+          push(sqrt(b.a), std::sqrt(b.mag), 0.5 * b.err, true, 2);
+        else
+          push(rsqrt(b.a), 1, 0.5 * b.err, false, kTranscendental);
         break;
       }
       case 9: {  // reciprocal of |x| + 1 (correctly rounded)
@@ -272,8 +276,10 @@ class GraphGen {
       case 3: exact(trunc(a), x.mag); break;
       case 4: exact(sign(a), 1); break;
       case 5:
-        if (x.is_float()) exact(isfinite(a), 1);
-        else exact(bitwise_not(a), x.mag + 1);
+        if (x.is_float())
+          exact(isfinite(a), 1);
+        else
+          exact(bitwise_not(a), x.mag + 1);
         break;
     }
   }
@@ -297,8 +303,9 @@ class GraphGen {
         push(x.a / d.a, x.mag, x.err + x.mag * d.err, true, 2);
         break;
       }
-      case 4: push(rng_.chance(0.5) ? minimum(x.a, y.a) : maximum(x.a, y.a), std::max(x.mag, y.mag),
-                   std::max(x.err, y.err), true, 0);
+      case 4:
+        push(rng_.chance(0.5) ? minimum(x.a, y.a) : maximum(x.a, y.a), std::max(x.mag, y.mag), std::max(x.err, y.err),
+             true, 0);
         break;
       case 5: {  // (|x| + 0.5) ^ clamp(y, -2, 2)
         if (!floats) return push_int_division(x, y);
@@ -306,8 +313,8 @@ class GraphGen {
         Val b = push(abs(s.a) + 0.5, s.mag + 0.5, s.err, true, 2);
         Val e = push(clamp(y.a, -2.0, 2.0), 2, y.err, true, 2);
         const double mag = std::max(b.mag * b.mag, 4.0);
-        push(pow(b.a, e.a), mag, 2 * std::max(b.mag, 8.0) * b.err + std::log(std::max(b.mag, 2.0)) * mag * e.err,
-             false, kTranscendental);
+        push(pow(b.a, e.a), mag, 2 * std::max(b.mag, 8.0) * b.err + std::log(std::max(b.mag, 2.0)) * mag * e.err, false,
+             kTranscendental);
         break;
       }
       case 6: {
@@ -319,8 +326,10 @@ class GraphGen {
     }
   }
   void push_int_division(const Val& x, const Val& y) {
-    if (rng_.chance(0.5)) exact(floordiv(x.a, y.a), x.mag + 1);
-    else exact(mod(x.a, y.a), y.mag);
+    if (rng_.chance(0.5))
+      exact(floordiv(x.a, y.a), x.mag + 1);
+    else
+      exact(mod(x.a, y.a), y.mag);
   }
 
   void integer_binary() {
@@ -345,7 +354,7 @@ class GraphGen {
   }
 
   void comparison() {
-    Val x = pick([](const Val& v) { return v.exact(); }), y = pick([](const Val& v) { return v.exact(); });
+    Val x = pick([](const Val&v) { return v.exact(); }), y = pick([](const Val&v) { return v.exact(); });
     switch (rng_.between(0, 5)) {
       case 0: exact(x.a < y.a, 1); break;
       case 1: exact(x.a <= y.a, 1); break;
@@ -417,8 +426,10 @@ class GraphGen {
       }
       case 2: finish(rng_.chance(0.5) ? max(x.a, ax, keepdims) : min(x.a, ax, keepdims), x.mag, x.err, true, 0); break;
       case 3:
-        if (x.exact()) finish(rng_.chance(0.5) ? argmax(x.a, ax, keepdims) : argmin(x.a, ax, keepdims), n, 0, true, 0);
-        else finish(max(x.a, ax, keepdims), x.mag, x.err, true, 0);
+        if (x.exact())
+          finish(rng_.chance(0.5) ? argmax(x.a, ax, keepdims) : argmin(x.a, ax, keepdims), n, 0, true, 0);
+        else
+          finish(max(x.a, ax, keepdims), x.mag, x.err, true, 0);
         break;
       case 4: {  // products of values in [-1, 1]
         if (!x.is_float()) {
@@ -436,8 +447,10 @@ class GraphGen {
     Val x = small(pick([](const Val& v) { return v.is_float() && v.a.ndim() > 0; }));
     const int axis = static_cast<int>(rng_.between(0, x.a.ndim() - 1));
     const double n = static_cast<double>(x.a.dim(axis));
-    if (rng_.chance(0.5)) push(softmax(x.a, axis), 1, 2 * x.err, false, 16 * n);
-    else push(logsumexp(x.a, axis, true), x.mag + std::log(n), x.err, false, 16 * n);
+    if (rng_.chance(0.5))
+      push(softmax(x.a, axis), 1, 2 * x.err, false, 16 * n);
+    else
+      push(logsumexp(x.a, axis, true), x.mag + std::log(n), x.err, false, 16 * n);
   }
 
   // Views that keep the canonical shape; exact, so err and mag carry over.
@@ -504,11 +517,14 @@ class GraphGen {
     if (s.size() < 2) return arithmetic();
     std::vector<int> perm(s.size()), inverse(s.size());
     std::iota(perm.begin(), perm.end(), 0);
-    for (size_t i = perm.size() - 1; i > 0; --i) std::swap(perm[i], perm[static_cast<size_t>(rng_.between(0, static_cast<int64_t>(i)))]);
+    for (size_t i = perm.size() - 1; i > 0; --i)
+      std::swap(perm[i], perm[static_cast<size_t>(rng_.between(0, static_cast<int64_t>(i)))]);
     for (size_t i = 0; i < perm.size(); ++i) inverse[static_cast<size_t>(perm[i])] = static_cast<int>(i);
     Array px = permute(broadcast_to(x.a, s), perm), py = permute(broadcast_to(y.a, s), perm);
-    if (rng_.chance(0.5)) push(permute(px + py, inverse), x.mag + y.mag, x.err + y.err, true, 2);
-    else push(permute(maximum(px, py), inverse), std::max(x.mag, y.mag), std::max(x.err, y.err), true, 0);
+    if (rng_.chance(0.5))
+      push(permute(px + py, inverse), x.mag + y.mag, x.err + y.err, true, 2);
+    else
+      push(permute(maximum(px, py), inverse), std::max(x.mag, y.mag), std::max(x.err, y.err), true, 0);
   }
 
   // take_along_axis with fresh indices in [-n-2, n+1] (negative wrap, then clamp) or indices
@@ -554,8 +570,8 @@ class GraphGen {
     const int64_t c = x.a.dim(-1), m = dims_[2];
     Val w = parameter(x.is_float() ? x.a.dtype() : DType::I32, {c, m});  // not in the pool: not canonical
     const double k = static_cast<double>(c);
-    push(matmul(x.a, w.a), k * x.mag * w.mag, k * x.err * w.mag + 2 * std::sqrt(k) * k * unit(x.a.dtype()) * x.mag * w.mag,
-         !x.is_float(), 2);
+    push(matmul(x.a, w.a), k * x.mag * w.mag,
+         k * x.err * w.mag + 2 * std::sqrt(k) * k * unit(x.a.dtype()) * x.mag * w.mag, !x.is_float(), 2);
   }
 
   Rng rng_;
@@ -583,9 +599,9 @@ std::string compare_roots(const std::vector<Val>& roots) {
     }
     Mismatches m = compare(got[i]->data(), want[i]->data(), v.a.dtype(), v.a.size(), tol);
     if (m.count)
-      report += fmt::format("output {} ({}, {}): {} of {} elements differ\n{}", i, type_str(v.a.dtype(), v.a.shape()),
-                            v.exact() ? "exact" : fmt::format("tolerance {:.3g}", 2 * v.err), m.count, v.a.size(),
-                            m.first);
+      report +=
+          fmt::format("output {} ({}, {}): {} of {} elements differ\n{}", i, type_str(v.a.dtype(), v.a.shape()),
+                      v.exact() ? "exact" : fmt::format("tolerance {:.3g}", 2 * v.err), m.count, v.a.size(), m.first);
   }
   return report;
 }

@@ -10,13 +10,13 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <kiln/kiln.hpp>
 
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <kiln/kiln.hpp>
 #include <limits>
 #include <string>
 #include <vector>
