@@ -11,11 +11,11 @@
 // program twice more as child processes sharing a fresh KILN_CACHE_DIR: the first compiles
 // W1's kernel cold, the second loads it from the disk cache.
 #include <fmt/format.h>
-#include <kiln/kiln.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <kiln/kiln.hpp>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -46,7 +46,7 @@ struct Options {
   int warmup = 1;
   std::set<std::string> only;
   // Sizes.
-  int64_t n = int64_t{1} << 24;  // W1-W3
+  int64_t n = int64_t{1} << 24;      // W1-W3
   int64_t rows = 4096, cols = 4096;  // W4, W5
   int64_t small_n = 1000;            // W7, C1
   int small_calls = 2000;            // W7: calls per timed sample
@@ -75,7 +75,8 @@ std::string ms(double v) { return fmt::format("{:.6g}", v); }
 
 std::string line_of(const Record& r) {
   std::string s = r.name;
-  for (const Record::Field& f : r.fields) s += " " + f.key + "=" + (f.text && f.value.find(' ') != std::string::npos ? "\"" + f.value + "\"" : f.value);
+  for (const Record::Field& f : r.fields)
+    s += " " + f.key + "=" + (f.text && f.value.find(' ') != std::string::npos ? "\"" + f.value + "\"" : f.value);
   return s;
 }
 
@@ -151,7 +152,8 @@ Array w1_expr(const Array& x) { return sin(x) * cos(x) + exp(-x * x) * 0.5 + sqr
 Record run_w1(const Options& o) {
   FloatBuffer x = random_floats(o.n, -4, 4, 1), want = zero_floats(o.n);
   Array xa = wrap(x, {o.n}), got;
-  double k = time_kiln(o, [&] { return w1_expr(xa); }, &got);
+  double k = time_kiln(
+      o, [&] { return w1_expr(xa); }, &got);
   settle();
   double r = time_ref(o, [&] { ref_w1(x.get(), want.get(), o.n); });
   Check c = compare(got.data<float>(), want.get(), o.n, 2e-6, 2e-6);
@@ -164,7 +166,8 @@ Record run_w2(const Options& o) {
   // `a` is a run-time value (a 0-d array), not a literal baked into the kernel.
   Array xa = wrap(x, {o.n}), ya = wrap(y, {o.n}), aa = from_vector<float>({a}, Shape{}), got;
   aa.eval();
-  double k = time_kiln(o, [&] { return aa * xa + ya; }, &got);
+  double k = time_kiln(
+      o, [&] { return aa * xa + ya; }, &got);
   settle();
   double r = time_ref(o, [&] { ref_axpy(a, x.get(), y.get(), want.get(), o.n); });
   // A fused multiply-add in either side differs by one rounding of a*x (|a*x| <= 10).
@@ -175,7 +178,8 @@ Record run_w2(const Options& o) {
 Record run_w3(const Options& o) {
   FloatBuffer x = random_floats(o.n, -1, 1, 4);
   Array xa = wrap(x, {o.n}), got;
-  double k = time_kiln(o, [&] { return sum(xa * xa); }, &got);
+  double k = time_kiln(
+      o, [&] { return sum(xa * xa); }, &got);
   settle();
   double want = 0;
   double r = time_ref(o, [&] { want = ref_sum_squares(x.get(), o.n); });
@@ -189,7 +193,8 @@ Record run_w4(const Options& o) {
   const int64_t n = o.rows * o.cols;
   FloatBuffer x = random_floats(n, -4, 4, 5), want = zero_floats(n);
   Array xa = wrap(x, {o.rows, o.cols}), got;
-  double k = time_kiln(o, [&] { return softmax(xa, -1); }, &got);
+  double k = time_kiln(
+      o, [&] { return softmax(xa, -1); }, &got);
   settle();
   double r = time_ref(o, [&] { ref_softmax_rows(x.get(), want.get(), o.rows, o.cols); });
   Check c = compare(got.data<float>(), want.get(), n, 1e-12, 1e-5);
@@ -200,7 +205,8 @@ Record run_w5(const Options& o) {
   const int64_t n = o.rows * o.cols;
   FloatBuffer x = random_floats(n, -1, 1, 6), b = random_floats(o.cols, -0.5f, 0.5f, 7), want = zero_floats(n);
   Array xa = wrap(x, {o.rows, o.cols}), ba = wrap(b, {o.cols}), got;
-  double k = time_kiln(o, [&] { return maximum(xa + ba, 0.0); }, &got);
+  double k = time_kiln(
+      o, [&] { return maximum(xa + ba, 0.0); }, &got);
   settle();
   double r = time_ref(o, [&] { ref_bias_relu(x.get(), b.get(), want.get(), o.rows, o.cols); });
   Check c = compare(got.data<float>(), want.get(), n, 0, 0);  // one add and a max: exact
@@ -214,22 +220,24 @@ Record run_w7(const Options& o) {
   FloatBuffer x = random_floats(n, -4, 4, 8), want = zero_floats(n);
   Array xa = wrap(x, {n}), last;
   volatile float sink = 0;
-  double k = time_ref(o, [&] {
-               for (int i = 0; i < o.small_calls; ++i) {
-                 Array r = w1_expr(xa);
-                 r.eval();
-                 sink = sink + r.data<float>()[n - 1];
-                 if (i == o.small_calls - 1) last = r;
-               }
-             }) /
+  double k = time_ref(o,
+                      [&] {
+                        for (int i = 0; i < o.small_calls; ++i) {
+                          Array r = w1_expr(xa);
+                          r.eval();
+                          sink = sink + r.data<float>()[n - 1];
+                          if (i == o.small_calls - 1) last = r;
+                        }
+                      }) /
              o.small_calls;
   settle();
-  double r = time_ref(o, [&] {
-               for (int i = 0; i < o.small_calls; ++i) {
-                 ref_w1(x.get(), want.get(), n);
-                 sink = sink + want.get()[n - 1];
-               }
-             }) /
+  double r = time_ref(o,
+                      [&] {
+                        for (int i = 0; i < o.small_calls; ++i) {
+                          ref_w1(x.get(), want.get(), n);
+                          sink = sink + want.get()[n - 1];
+                        }
+                      }) /
              o.small_calls;
   Check c = compare(last.data<float>(), want.get(), n, 2e-6, 2e-6);
   Record rec = workload("W7", n, k, r, 8.0 * n, c);

@@ -8,7 +8,7 @@
 
 namespace kiln::bench {
 
-// The number of OpenMP threads the parallel loops below use.
+// The number of OpenMP threads the parallel loops below use (set also starts them).
 void ref_set_threads(int n);
 int ref_threads();
 

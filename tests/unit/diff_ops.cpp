@@ -11,8 +11,8 @@
 // broadcast and padded. Tolerances: see diff_util.hpp; the IEEE-exact operations (and casts,
 // movement, comparisons, integer ops) must match bit for bit.
 #include <map>
-#include <tuple>
 #include <set>
+#include <tuple>
 
 #include "compiler/ir/node.hpp"
 #include "diff_util.hpp"
@@ -73,29 +73,41 @@ Array generate(DType t, Role role, const Shape& shape, uint64_t seed) {
   if (!is_float(t)) {
     std::vector<int64_t> specials = int_specials(t, role), v(static_cast<size_t>(n));
     for (int64_t& x : v) {
-      if (t == DType::Bool) x = static_cast<int64_t>(rng.next() & 1);
+      if (t == DType::Bool)
+        x = static_cast<int64_t>(rng.next() & 1);
       else if (role == Role::Product || role == Role::ProductSpecial || role == Role::Unit)
         x = rng.pick(std::vector<int64_t>{1, -1, 1, 2, -3, 0});
-      else if (role != Role::Finite && rng.chance(0.125)) x = rng.pick(specials);
-      else if (role == Role::Second && rng.chance(0.5)) x = rng.between(-3, 70);
-      else if (rng.chance(0.5)) x = rng.between(-1000, 1000);
-      else x = static_cast<int64_t>(rng.next());  // wrapped to the dtype when stored
+      else if (role != Role::Finite && rng.chance(0.125))
+        x = rng.pick(specials);
+      else if (role == Role::Second && rng.chance(0.5))
+        x = rng.between(-3, 70);
+      else if (rng.chance(0.5))
+        x = rng.between(-1000, 1000);
+      else
+        x = static_cast<int64_t>(rng.next());  // wrapped to the dtype when stored
     }
     return make_input_int(t, shape, v);
   }
   std::vector<double> specials = float_specials(t, role), v(static_cast<size_t>(n));
-  const double special_rate = role == Role::Finite || role == Role::Product ? 0.0
+  const double special_rate = role == Role::Finite || role == Role::Product        ? 0.0
                               : role == Role::ProductSpecial || role == Role::Unit ? 0.02
-                                                                                    : 0.125;
+                                                                                   : 0.125;
   for (double& x : v) {
     const double r = rng.uniform(0, 1);
-    if (r < special_rate) x = rng.pick(specials);
-    else if (role == Role::Unit) x = r < 0.51 ? 1.0 : -1.0;
-    else if (role == Role::Product || role == Role::ProductSpecial) x = rng.uniform(0.9, 1.1) * (r < 0.5 ? -1 : 1);
-    else if (r < 0.5) x = rng.uniform(-4, 4);
-    else if (r < 0.65) x = rng.uniform(-1, 1);
-    else if (r < 0.8) x = static_cast<double>(rng.between(-8, 8)) * 0.5;  // ties for round, exact ints
-    else x = std::ldexp(rng.uniform(1, 2), static_cast<int>(rng.between(-30, 30))) * (rng.chance(0.5) ? -1 : 1);
+    if (r < special_rate)
+      x = rng.pick(specials);
+    else if (role == Role::Unit)
+      x = r < 0.51 ? 1.0 : -1.0;
+    else if (role == Role::Product || role == Role::ProductSpecial)
+      x = rng.uniform(0.9, 1.1) * (r < 0.5 ? -1 : 1);
+    else if (r < 0.5)
+      x = rng.uniform(-4, 4);
+    else if (r < 0.65)
+      x = rng.uniform(-1, 1);
+    else if (r < 0.8)
+      x = static_cast<double>(rng.between(-8, 8)) * 0.5;  // ties for round, exact ints
+    else
+      x = std::ldexp(rng.uniform(1, 2), static_cast<int>(rng.between(-30, 30))) * (rng.chance(0.5) ? -1 : 1);
   }
   return make_input(t, shape, v);
 }
@@ -184,16 +196,45 @@ void check_case(const std::string& what, const Array& result, const Tolerance& t
 // precision and rounding once gets the same bits), and the ops that do not round at all.
 bool exact_op(Op op) {
   switch (op) {
-    case Op::Neg: case Op::Abs: case Op::Sign: case Op::Floor: case Op::Ceil: case Op::Round: case Op::Trunc:
-    case Op::Sqrt: case Op::Reciprocal: case Op::Square: case Op::IsNan: case Op::IsInf: case Op::IsFinite:
-    case Op::LogicalNot: case Op::BitwiseNot: case Op::Cast: case Op::Add: case Op::Sub: case Op::Mul:
-    case Op::Div: case Op::Minimum: case Op::Maximum: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le:
-    case Op::Gt: case Op::Ge: case Op::LogicalAnd: case Op::LogicalOr: case Op::LogicalXor:
-    case Op::BitwiseAnd: case Op::BitwiseOr: case Op::BitwiseXor: case Op::ShiftLeft: case Op::ShiftRight:
-    case Op::Where: case Op::Clamp:
-      return true;
-    default:
-      return false;
+    case Op::Neg:
+    case Op::Abs:
+    case Op::Sign:
+    case Op::Floor:
+    case Op::Ceil:
+    case Op::Round:
+    case Op::Trunc:
+    case Op::Sqrt:
+    case Op::Reciprocal:
+    case Op::Square:
+    case Op::IsNan:
+    case Op::IsInf:
+    case Op::IsFinite:
+    case Op::LogicalNot:
+    case Op::BitwiseNot:
+    case Op::Cast:
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Div:
+    case Op::Minimum:
+    case Op::Maximum:
+    case Op::Eq:
+    case Op::Ne:
+    case Op::Lt:
+    case Op::Le:
+    case Op::Gt:
+    case Op::Ge:
+    case Op::LogicalAnd:
+    case Op::LogicalOr:
+    case Op::LogicalXor:
+    case Op::BitwiseAnd:
+    case Op::BitwiseOr:
+    case Op::BitwiseXor:
+    case Op::ShiftLeft:
+    case Op::ShiftRight:
+    case Op::Where:
+    case Op::Clamp: return true;
+    default: return false;
   }
 }
 
@@ -287,7 +328,8 @@ struct ReduceInput {
 std::vector<ReduceInput> reduce_inputs(Op op, DType t, int64_t n) {
   Role plain = Role::Finite, special = Role::First;
   if (op == Op::ReduceSum) special = Role::Sum;
-  if (op == Op::ReduceProd) plain = n > 1025 ? Role::Unit : Role::Product, special = n > 1025 ? Role::Unit : Role::ProductSpecial;
+  if (op == Op::ReduceProd)
+    plain = n > 1025 ? Role::Unit : Role::Product, special = n > 1025 ? Role::Unit : Role::ProductSpecial;
   std::vector<ReduceInput> in = {{"1-d", gen(t, special, {n}, 5), {0}}};
   if (n > kBig) return in;
   in.push_back({"1-d flipped", flip(gen(t, special, {n}, 6)), {0}});
@@ -330,9 +372,8 @@ TEST_CASE("reductions match the interpreter on every dtype and length") {
           check_case(what, r, [&](const BufferPtr& want) {
             const double k = 2.0 * static_cast<double>(count) * epsilon(t);
             const DType rt = r.dtype();
-            return Tolerance{default_ulps(t), [want, k, rt](int64_t i) {
-                               return k * std::fabs(load_as_double(want->data(), rt, i));
-                             }};
+            return Tolerance{default_ulps(t),
+                             [want, k, rt](int64_t i) { return k * std::fabs(load_as_double(want->data(), rt, i)); }};
           });
         }
       }
@@ -357,9 +398,10 @@ std::vector<std::pair<std::string, Array>> movement_cases(Op op, DType t, int64_
               {"flipped [3,n] to [n,3]", reshape(flip(m), {n, 3})},
               {"[3,n] to [3,1,n,1]", reshape(m, {3, 1, n, 1})}};
     case Op::Permute:
-      return {{"[3,n] transposed", transpose(m)},
-              {"[2,3,n] by (2,0,1)", permute(gen(t, Role::First, {2, 3, n}, 15), {2, 0, 1})},
-              {"[2,3,n] by (1,2,0) of a flipped view", permute(flip(gen(t, Role::First, {2, 3, n}, 16), {1}), {1, 2, 0})}};
+      return {
+          {"[3,n] transposed", transpose(m)},
+          {"[2,3,n] by (2,0,1)", permute(gen(t, Role::First, {2, 3, n}, 15), {2, 0, 1})},
+          {"[2,3,n] by (1,2,0) of a flipped view", permute(flip(gen(t, Role::First, {2, 3, n}, 16), {1}), {1, 2, 0})}};
     case Op::Broadcast:
       return {{"[n] to [3,n]", broadcast_to(v, {3, n})},
               {"[n,1] to [n,4]", broadcast_to(reshape(v, {n, 1}), {n, 4})},
@@ -372,7 +414,9 @@ std::vector<std::pair<std::string, Array>> movement_cases(Op op, DType t, int64_
               {"rows 2:0:-1, columns ::-2 of [3,n]", m.slice({{2, 0, -1}, {none, none, -2}})},
               {"columns 1::3 of a transposed view", mt.slice({{}, {1, none, 3}})}};
     case Op::Flip:
-      return {{"[n]", flip(v)}, {"[3,n] axis 0", flip(m, 0)}, {"[3,n] both axes", flip(m)},
+      return {{"[n]", flip(v)},
+              {"[3,n] axis 0", flip(m, 0)},
+              {"[3,n] both axes", flip(m)},
               {"transposed [3,n] axis 1", flip(mt, 1)}};
     case Op::Pad:
       return {{"[n] by (2,3) with NaN or -5", pad(v, {{2, 3}}, fill)},
@@ -383,9 +427,7 @@ std::vector<std::pair<std::string, Array>> movement_cases(Op op, DType t, int64_
       return {{"three [n] on axis 0", concat({v, flip(v), gen(t, Role::First, {1}, 18)})},
               {"[3,n] and transposed [3,n] on axis 1", concat({m, mt}, 1)},
               {"[3,n] and [1,n] on axis 0", concat({mt, gen(t, Role::First, {1, n}, 19)}, 0)}};
-    default:
-      FAIL("no differential cases for movement op ", op_name(op));
-      return {};
+    default: FAIL("no differential cases for movement op ", op_name(op)); return {};
   }
 }
 
@@ -430,8 +472,8 @@ TEST_CASE("gather and scatter_add match the interpreter, with negative and out-o
           for (int64_t& i : v) i = rng.between(-extent - 2, extent + 2);
           return make_input_int(it, shape, v);
         };
-        const std::string what = fmt::format("{} on {} with {} indices, length {}", op_name(op), dtype_name(t),
-                                             dtype_name(it), n);
+        const std::string what =
+            fmt::format("{} on {} with {} indices, length {}", op_name(op), dtype_name(t), dtype_name(it), n);
         if (op == Op::Gather) {
           Array x = gen(t, Role::First, {3, n}, 21);
           check_case(what + ", axis 1", gather(x, indices({3, 5}, n), 1), Tolerance::exact());
@@ -471,7 +513,8 @@ TEST_CASE("matmul matches the interpreter on every numeric dtype, inner length a
       const std::vector<std::pair<std::string, std::pair<Array, Array>>> cases = {
           {"[3,k] x [k,5]", {a, b}},
           {"[3,k] x transposed [5,k]", {a, transpose(gen(t, Role::Sum, {5, k}, 29))}},
-          {"flipped [2,3,k] x [k,4] (batch broadcast)", {flip(gen(t, Role::Sum, {2, 3, k}, 30), 2), gen(t, Role::Sum, {k, 4}, 31)}},
+          {"flipped [2,3,k] x [k,4] (batch broadcast)",
+           {flip(gen(t, Role::Sum, {2, 3, k}, 30), 2), gen(t, Role::Sum, {k, 4}, 31)}},
           {"[k] x [k]", {gen(t, Role::Sum, {k}, 32), gen(t, Role::Sum, {k}, 33)}},
           {"[k] x [k,3]", {gen(t, Role::Sum, {k}, 34), gen(t, Role::Sum, {k, 3}, 35)}}};
       for (const auto& [name, ab] : cases) {
@@ -514,8 +557,7 @@ TEST_CASE("source ops match the interpreter on every dtype and length") {
           check_case(what + ", [3,n] reversed", random_bits({3, n}, 43).slice({{}, {none, none, -1}}),
                      Tolerance::exact());
           break;
-        default:
-          FAIL("no differential cases for source op ", op_name(op));
+        default: FAIL("no differential cases for source op ", op_name(op));
       }
     }
   });

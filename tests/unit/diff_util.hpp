@@ -10,13 +10,13 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <kiln/kiln.hpp>
 
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <kiln/kiln.hpp>
 #include <limits>
 #include <string>
 #include <vector>
@@ -103,11 +103,12 @@ inline uint64_t ulp_distance(double a, double b, DType t) {
 
 // How a result must match the oracle. Integers and bool always match exactly. For floats, the
 // classes always match exactly (NaN is NaN, ±inf is the same inf, a zero the oracle returns
-// must be a zero of the same sign when kiln returns a zero); otherwise a finite value must be
+// must be a zero of the same sign when kiln returns a zero, unless zero_sign is off); otherwise a finite value must be
 // within `ulps` of the oracle's (in units of the result dtype) or within abs_tol(i) of it.
 struct Tolerance {
   uint64_t ulps = 0;
   std::function<double(int64_t)> abs_tol;  // optional: per-element absolute tolerance
+  bool zero_sign = true;                   // false: -0.0 and +0.0 count as equal
   static Tolerance exact() { return {}; }
   static Tolerance ulps_of(uint64_t u) { return {u, {}}; }
 };
@@ -144,7 +145,7 @@ inline Mismatches compare(const void* got, const void* want, DType t, int64_t n,
       } else if (std::isinf(w) || std::isinf(g)) {
         ok = g == w;
       } else if (g == 0 && w == 0) {
-        ok = std::signbit(g) == std::signbit(w);
+        ok = !tol.zero_sign || std::signbit(g) == std::signbit(w);
         if (!ok) why = " (sign of zero)";
       } else {
         uint64_t d = ulp_distance(g, w, t);
