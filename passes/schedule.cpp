@@ -51,6 +51,12 @@ RowSpace row_space(const Node* r) {
   return {r->operands()[0]->shape(), r->attrs().axes};
 }
 
+// The accumulation dtype of a matmul: f64 for the narrower floats (exact products).
+DType wide_type(const Node* r) {
+  DType t = r->dtype();
+  return is_float(t) && t != DType::F64 ? DType::F64 : t;
+}
+
 struct KernelPlan {
   kernel::KernelKind kind = kernel::KernelKind::Elementwise;
   Shape shape;                          // Elementwise: the outputs' shape
@@ -293,16 +299,28 @@ void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& l
         pa.push_back(kk);
         pbq.push_back(kk);
         pbq.push_back(outer[R - 1]);
-        v = pb->op(Op::Mul, r->dtype(), {pb->value(a, pa), pb->value(b, pbq)});
+        // Products of f16/bf16/f32 values are exact in f64, so the sum rounds once, as in
+        // the interpreter; f64 and integer products are in their own dtype.
+        DType t = wide_type(r);
+        int32_t va = pb->value(a, pa), vb = pb->value(b, pbq);
+        if (t != r->dtype()) {
+          va = pb->op(Op::Cast, t, {va});
+          vb = pb->op(Op::Cast, t, {vb});
+        }
+        v = pb->op(Op::Mul, t, {va, vb});
         rop = Op::ReduceSum;
       } else {
         v = pb->value(r->operands()[0].get(), point);
       }
       int32_t acc = k.num_accs++;
-      k.phases.back().reductions.push_back({rop, v, acc, r->dtype()});
+      DType acc_type = r->op() == Op::Matmul ? wide_type(r) : r->dtype();
+      k.phases.back().reductions.push_back({rop, v, acc, acc_type});
       done.emplace_back(r, acc);
     }
-    for (auto [r, acc] : done) kb.set_acc(r, acc);
+    for (auto [r, acc] : done) {
+      DType t = r->op() == Op::Matmul ? wide_type(r) : r->dtype();
+      kb.set_acc(r, acc, t != r->dtype() ? std::optional<DType>(t) : std::nullopt);
+    }
   }
   std::vector<const Node*> full, row;
   for (const Node* o : p.outputs) {

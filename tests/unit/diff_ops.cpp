@@ -565,8 +565,12 @@ TEST_CASE("source ops match the interpreter on every dtype and length") {
   for (DType t : {DType::F16, DType::BF16, DType::F32, DType::F64}) {
     check_case(fmt::format("random_uniform of {}", dtype_name(t)), random_uniform({1025}, 5, t, -2.0, 3.0),
                Tolerance::ulps_of(default_ulps(t)));
+    // Box-Muller is a chain of inexact ops (log, sqrt, cos of 2 pi u): near a zero of the
+    // cosine the relative error is unbounded, so the bound is absolute: a few units of the
+    // dtype's epsilon times the largest factor (|r| <= 6, 2 pi, the stddev 2).
+    const double eps = std::ldexp(1.0, t == DType::F64 ? -52 : t == DType::F32 ? -23 : t == DType::F16 ? -10 : -7);
     check_case(fmt::format("random_normal of {}", dtype_name(t)), random_normal({1025}, 6, t, 1.0, 2.0),
-               Tolerance::ulps_of(default_ulps(t)));
+               Tolerance{default_ulps(t), [eps](int64_t) { return 16 * eps * 6 * 2 * 6.3; }});
   }
 }
 

@@ -168,6 +168,8 @@ class GraphGen {
     return v;
   }
   Val exact(Array a, double mag) { return push(std::move(a), mag, 0, true, 0); }
+  // A view of x: the same values in other places, so x's magnitude and error carry over.
+  Val carry(const Val& x, Array a) { return push(std::move(a), x.mag, x.err, true, 0); }
 
   // x itself when |x| <= kBig, else tanh(x) (|tanh| <= 1, Lipschitz 1).
   Val small(const Val& x) {
@@ -470,8 +472,8 @@ class GraphGen {
     const int axis = wide.empty() ? 0 : rng_.pick(wide);
     const int64_t len = a.dim(axis);
     switch (kind) {
-      case 0: exact(flip(a, axis), x.mag); break;
-      case 1: exact(a.slice(ranges_on(axis, {none, none, -1})), x.mag); break;
+      case 0: carry(x, flip(a, axis)); break;
+      case 1: carry(x, a.slice(ranges_on(axis, {none, none, -1}))); break;
       case 2: {  // drop the first element, pad it back with a constant
         const double v = rng_.pick(std::vector<double>{0.0, -1.5, 2.0});
         std::vector<std::pair<int64_t, int64_t>> widths(static_cast<size_t>(r), {0, 0});
@@ -480,20 +482,20 @@ class GraphGen {
         break;
       }
       case 3:  // even then odd elements: a permutation of the axis
-        exact(concat({a.slice(ranges_on(axis, {none, none, 2})), a.slice(ranges_on(axis, {1, none, 2}))}, axis), x.mag);
+        carry(x, concat({a.slice(ranges_on(axis, {none, none, 2})), a.slice(ranges_on(axis, {1, none, 2}))}, axis));
         break;
       case 4: {  // split and concatenate in the other order
         const int64_t k = rng_.between(1, len - 1);
-        exact(concat({a.slice(ranges_on(axis, {k, none})), a.slice(ranges_on(axis, {none, k}))}, axis), x.mag);
+        carry(x, concat({a.slice(ranges_on(axis, {k, none})), a.slice(ranges_on(axis, {none, k}))}, axis));
         break;
       }
       case 5: {  // flatten a view, then back
-        exact(reshape(flip(reshape(a, {-1})), a.shape()), x.mag);
+        carry(x, reshape(flip(reshape(a, {-1})), a.shape()));
         break;
       }
       case 6: {  // broadcast to a bigger canonical shape, or add a leading axis
         if (r < 3 && rng_.chance(0.3)) {
-          exact(expand_dims(a, 0), x.mag);
+          carry(x, expand_dims(a, 0));
           break;
         }
         Shape to;
@@ -501,7 +503,7 @@ class GraphGen {
           const int d = k - (3 - r);
           to.push_back(d >= 0 && a.dim(d) > 1 ? a.dim(d) : rng_.chance(0.6) ? dims_[k] : 1);
         }
-        exact(broadcast_to(a, to), x.mag);
+        carry(x, broadcast_to(a, to));
         break;
       }
     }
