@@ -11,3 +11,5 @@
 #include "frontend/promote.hpp"
 #include "runtime/build_info.hpp"
 #include "runtime/evaluate.hpp"
+#include "runtime/stats.hpp"
+#include "runtime/thread_pool.hpp"

@@ -18,34 +18,6 @@
 
 extern char** environ;
 
-// kernel_hash() and kernel_symbol() live in compiler/kernel/kernel.cpp, written separately;
-// until it is part of the tree, these stand-ins (distinct hashes for kernels that differ in
-// kind, buffers, dims, params, outer dims or phase count: enough for the runtime tests) let
-// the runtime tests link. They switch themselves off once kernel.cpp exists.
-#if !__has_include("compiler/kernel/kernel.cpp")
-namespace kiln::kernel {
-uint64_t kernel_hash(const Kernel& k) {
-  uint64_t h = 0x243f6a8885a308d3ULL;
-  auto mix = [&](uint64_t v) {
-    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    h *= 0xff51afd7ed558ccdULL;
-  };
-  mix(static_cast<uint64_t>(k.kind));
-  mix(k.buffers.size());
-  mix(static_cast<uint64_t>(k.num_dims));
-  mix(k.params.size());
-  for (int32_t d : k.outer) mix(static_cast<uint64_t>(d));
-  mix(k.phases.size());
-  return h ^ (h >> 29);
-}
-std::string kernel_symbol(const Kernel& k) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "k%016llx", static_cast<unsigned long long>(kernel_hash(k)));
-  return buf;
-}
-}  // namespace kiln::kernel
-#endif
-
 namespace kiln::test {
 
 // A child's exit status (-1 when it did not exit normally) and its stdout and stderr.
