@@ -114,6 +114,9 @@ class PhaseBuilder {
 
   // The value of `n` at `point`. Throws NeedsBuffer.
   int32_t value(const Node* n, const std::vector<int32_t>& point);
+  // Declares that `n` at `point` is the value `id` (e.g. partial results combined).
+  void set_value(const Node* n, const std::vector<int32_t>& point, int32_t id) { memo_[{n, point}] = id; }
+
   // Every node whose value this phase computes inline (not loads, not accumulators).
   std::vector<const Node*> inlined() const;
 

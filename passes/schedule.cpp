@@ -397,10 +397,11 @@ void Scheduler::lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan
   ph.stores.push_back({ob, flat, pb.op(Op::Where, out->dtype(), {ok, sum, cur})});
 }
 
-// A reduction of a few long rows is split: a first kernel reduces kSplits fixed slices of
+// A reduction of a few long rows is split: a first kernel reduces kSplits equal slices of
 // each row in parallel into partial results (floating sums and products widened to f64), a
-// second combines the slices in order and stores the results and their epilogues. The
-// number of slices never depends on the thread count, so results do not either.
+// second combines the slices in order, reduces the few elements left over, merges the two
+// and stores the results and their epilogues. The split never depends on the thread count,
+// so results do not either.
 constexpr int64_t kSplits = 64;
 constexpr int64_t kSplitMaxRows = 16;
 constexpr int64_t kSplitMinRow = int64_t{1} << 15;
@@ -431,31 +432,6 @@ bool Scheduler::splittable(const KernelPlan& p) const {
 
 namespace {
 
-// The value that leaves a reduction unchanged, in dtype t.
-Scalar reduction_identity(Op op, DType t) {
-  bool fl = is_float(t);
-  switch (op) {
-    case Op::ReduceSum: return fl ? Scalar::of_float(-0.0) : Scalar::of_int(0);
-    case Op::ReduceProd: return fl ? Scalar::of_float(1.0) : Scalar::of_int(1);
-    case Op::ReduceAny: return Scalar::of_int(0);
-    case Op::ReduceAll: return Scalar::of_int(1);
-    case Op::ReduceMax:
-    case Op::ReduceMin: {
-      bool max = op == Op::ReduceMax;
-      if (fl) return Scalar::of_float(max ? -INFINITY : INFINITY);
-      switch (t) {
-        case DType::Bool: return Scalar::of_int(max ? 0 : 1);
-        case DType::I32: return Scalar::of_int(max ? INT32_MIN : INT32_MAX);
-        case DType::U32: return Scalar::of_int(max ? 0 : UINT32_MAX);
-        default: return Scalar::of_int(max ? INT64_MIN : INT64_MAX);
-      }
-    }
-    default: break;
-  }
-  KILN_CHECK(false) << "no identity for " << op_name(op);
-  return {};
-}
-
 DType partial_type(const Node* r) {
   bool widen = is_float(r->dtype()) && (r->op() == Op::ReduceSum || r->op() == Op::ReduceProd);
   return widen ? DType::F64 : r->dtype();
@@ -463,97 +439,131 @@ DType partial_type(const Node* r) {
 
 }  // namespace
 
+// The elementwise op that merges two partial results of a reduction.
+Op combine_op(Op reduce_op) {
+  switch (reduce_op) {
+    case Op::ReduceSum: return Op::Add;
+    case Op::ReduceProd: return Op::Mul;
+    case Op::ReduceMax: return Op::Maximum;
+    case Op::ReduceMin: return Op::Minimum;
+    case Op::ReduceAny: return Op::LogicalOr;
+    case Op::ReduceAll: return Op::LogicalAnd;
+    default: break;
+  }
+  KILN_CHECK(false) << "no combine op for " << op_name(reduce_op);
+  return Op::Add;
+}
+
 void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
                             std::vector<LaunchPlan>& out, const Node*& current) {
   const RowSpace& sp = p.space;
   Shape kept = sp.kept(), reduced = sp.reduced();
   Shape sliced = kept;
   sliced.push_back(kSplits);
-  int64_t row = numel(reduced), slice = (row + kSplits - 1) / kSplits;
-  std::vector<int32_t> temps;
-  {  // Partial results of every slice.
-    KernelBuilder kb(in_buffers);
-    kernel::Kernel& k = kb.kernel();
-    k.kind = kernel::KernelKind::Rows;
-    k.outer = non_unit_dims(kb, sliced);
-    k.phases.emplace_back();
-    k.phases.back().kind = kernel::Phase::Kind::Reduce;
-    k.phases.back().inner = non_unit_dims(kb, Shape{slice});
-    PhaseBuilder pb(kb, k.phases.back());
-    std::vector<int32_t> outer = pb.unflatten(pb.outer_index(), sliced);
-    int32_t r = slice == 1 ? pb.const_i64(0) : pb.inner_index();
-    int32_t g = pb.add(pb.mul(outer.back(), pb.dim(slice)), r);
-    int32_t valid = pb.op(Op::Lt, DType::Bool, {g, pb.dim(row)});
-    int32_t gc = pb.op(Op::Minimum, DType::I64, {g, pb.op(Op::Sub, DType::I64, {pb.dim(row), pb.const_i64(1)})});
-    std::vector<int32_t> inner = pb.unflatten(gc, reduced);
-    std::vector<int32_t> point;
+  // kSplits slices of `slice` elements each, then a tail of fewer than kSplits elements.
+  const int64_t row = numel(reduced), slice = row / kSplits, tail = row - slice * kSplits;
+  // The row-space point of reduced element g of the row at outer point `outer`.
+  auto row_point = [&](PhaseBuilder& pb, const std::vector<int32_t>& outer, int32_t g) {
+    std::vector<int32_t> inner = pb.unflatten(g, reduced), point;
     size_t oi = 0, ii = 0;
     for (size_t d = 0; d < sp.shape.size(); ++d)
       point.push_back(std::binary_search(sp.axes.begin(), sp.axes.end(), static_cast<int64_t>(d)) ? inner[ii++]
                                                                                                  : outer[oi++]);
-    std::vector<std::pair<int32_t, DType>> accs;
+    return point;
+  };
+  // Reduces the operands of p's reductions at reduced elements base + r in a new phase.
+  auto reduce_phase = [&](KernelBuilder& kb, const Shape& outer_shape, int64_t extent, bool sliced_base) {
+    kernel::Kernel& k = kb.kernel();
+    k.phases.emplace_back();
+    k.phases.back().kind = kernel::Phase::Kind::Reduce;
+    k.phases.back().inner = non_unit_dims(kb, Shape{extent});
+    PhaseBuilder pb(kb, k.phases.back());
+    std::vector<int32_t> outer = pb.unflatten(pb.outer_index(), outer_shape);
+    int32_t r = extent == 1 ? pb.const_i64(0) : pb.inner_index();
+    int32_t base = sliced_base ? pb.mul(outer.back(), pb.dim(slice)) : pb.dim(slice * kSplits);
+    std::vector<int32_t> point = row_point(pb, outer, pb.add(base, r));
+    std::vector<int32_t> accs;
     for (const Node* red : p.reductions) {
       current = red;
       DType t = partial_type(red);
       int32_t v = pb.value(red->operands()[0].get(), point);
       if (t != red->dtype()) v = pb.op(Op::Cast, t, {v});
-      v = pb.op(Op::Where, t, {valid, v, pb.const_of(reduction_identity(red->op(), t), t)});
       int32_t acc = k.num_accs++;
       k.phases.back().reductions.push_back({red->op(), v, acc, t});
-      accs.emplace_back(acc, t);
+      accs.push_back(acc);
     }
+    return accs;
+  };
+  auto acc_value = [](PhaseBuilder& pb, int32_t acc, DType t) {
+    kernel::Inst a;
+    a.kind = kernel::Inst::Kind::Acc;
+    a.type = t;
+    a.imm = acc;
+    return pb.inst(a);
+  };
+  std::vector<int32_t> temps;
+  {  // Each slice of each row, in parallel: partial results into temporaries.
+    KernelBuilder kb(in_buffers);
+    kernel::Kernel& k = kb.kernel();
+    k.kind = kernel::KernelKind::Rows;
+    k.outer = non_unit_dims(kb, sliced);
+    std::vector<int32_t> accs = reduce_phase(kb, sliced, slice, true);
     k.phases.emplace_back();
     k.phases.back().kind = kernel::Phase::Kind::Store;
     PhaseBuilder sb(kb, k.phases.back());
-    std::vector<int32_t> at = sb.unflatten(sb.outer_index(), sliced);
-    for (auto [acc, t] : accs) {
+    int32_t at = sb.flatten(sb.unflatten(sb.outer_index(), sliced), sliced);
+    for (size_t j = 0; j < p.reductions.size(); ++j) {
+      DType t = partial_type(p.reductions[j]);
       int32_t id = static_cast<int32_t>(temp_bytes_.size());
       temp_bytes_.push_back(numel(sliced) * dtype_size(t));
       temps.push_back(id);
-      kernel::Inst a;
-      a.kind = kernel::Inst::Kind::Acc;
-      a.type = t;
-      a.imm = acc;
-      k.phases.back().stores.push_back({kb.temp_buffer(id, t, true), sb.flatten(at, sliced), sb.inst(a)});
+      k.phases.back().stores.push_back({kb.temp_buffer(id, t, true), at, acc_value(sb, accs[j], t)});
     }
     LaunchPlan lp;
     lp.outer_extent = numel(sliced);
     out.push_back(finish(kb, std::move(lp), {}));
   }
-  // Combine the slices of each row in order; store results and epilogues.
+  // Each row: its slices in order, then its tail; the results and their epilogues.
   KernelBuilder kb(in_buffers);
   kernel::Kernel& k = kb.kernel();
   k.kind = kernel::KernelKind::Rows;
   k.outer = non_unit_dims(kb, kept);
-  k.phases.emplace_back();
-  k.phases.back().kind = kernel::Phase::Kind::Reduce;
-  k.phases.back().inner = non_unit_dims(kb, Shape{kSplits});
+  std::vector<int32_t> slice_accs;
   {
+    k.phases.emplace_back();
+    k.phases.back().kind = kernel::Phase::Kind::Reduce;
+    k.phases.back().inner = non_unit_dims(kb, Shape{kSplits});
     PhaseBuilder pb(kb, k.phases.back());
     std::vector<int32_t> at = pb.unflatten(pb.outer_index(), kept);
     at.push_back(pb.inner_index());
     int32_t index = pb.flatten(at, sliced);
     for (size_t j = 0; j < p.reductions.size(); ++j) {
-      const Node* red = p.reductions[j];
-      DType t = partial_type(red);
+      DType t = partial_type(p.reductions[j]);
       kernel::Inst load;
       load.kind = kernel::Inst::Kind::Load;
       load.type = t;
       load.imm = kb.temp_buffer(temps[j], t, false);
       load.args = {index};
       int32_t acc = k.num_accs++;
-      k.phases.back().reductions.push_back({red->op(), pb.inst(load), acc, t});
+      k.phases.back().reductions.push_back({p.reductions[j]->op(), pb.inst(load), acc, t});
+      slice_accs.push_back(acc);
     }
   }
-  for (size_t j = 0; j < p.reductions.size(); ++j) {
-    DType t = partial_type(p.reductions[j]);
-    kb.set_acc(p.reductions[j], static_cast<int32_t>(j), t != p.reductions[j]->dtype() ? std::optional<DType>(t) : std::nullopt);
-  }
+  std::vector<int32_t> tail_accs;
+  if (tail > 0) tail_accs = reduce_phase(kb, kept, tail, false);
   k.phases.emplace_back();
   k.phases.back().kind = kernel::Phase::Kind::Store;
   PhaseBuilder sb(kb, k.phases.back());
   std::vector<int32_t> at = sb.unflatten(sb.outer_index(), kept);
   sb.set_outer_point(at);
+  for (size_t j = 0; j < p.reductions.size(); ++j) {
+    const Node* red = p.reductions[j];
+    DType t = partial_type(red);
+    int32_t v = acc_value(sb, slice_accs[j], t);
+    if (tail > 0) v = sb.op(combine_op(red->op()), t, {v, acc_value(sb, tail_accs[j], t)});
+    if (t != red->dtype()) v = sb.op(Op::Cast, red->dtype(), {v});
+    sb.set_value(red, at, v);
+  }
   for (const Node* o : p.outputs) {
     current = o;
     int32_t v = sb.value(o, at);
