@@ -24,16 +24,28 @@ Array unary(Op op, const Array& x, SourceLocation loc) {
 // The broadcast shape of the operands' arrays; ShapeError naming both when they do not fit.
 Shape broadcast_operands(Op op, std::initializer_list<const Operand*> operands, SourceLocation loc) {
   Shape shape;
-  std::string seen;
+  bool first = true;
   for (const Operand* o : operands) {
     if (!o->is_array()) continue;
     const Array& a = o->array();
     node_of(a, op_name(op), loc);
+    if (first || a.shape() == shape) {
+      if (first) shape = a.shape();
+      first = false;
+      continue;
+    }
     std::optional<Shape> b = broadcast_shapes(shape, a.shape());
-    std::string t = type_str(a.node()->type());
-    if (!b) fail<ShapeError>(loc, op_name(op), "cannot broadcast {} with {}", seen, t);
-    seen += (seen.empty() ? "" : " and ") + t;
-    shape = *b;
+    if (!b) {
+      // Name every array operand up to this one.
+      std::string seen;
+      for (const Operand* p : operands) {
+        if (!p->is_array()) continue;
+        if (p == o) break;
+        seen += (seen.empty() ? "" : " and ") + type_str(p->array().node()->type());
+      }
+      fail<ShapeError>(loc, op_name(op), "cannot broadcast {} with {}", seen, type_str(a.node()->type()));
+    }
+    shape = std::move(*b);
   }
   return shape;
 }

@@ -54,18 +54,18 @@ BackendKind current_backend() {
   return g_backend;
 }
 
-std::vector<BufferPtr> run(BackendKind kind, const Function& f) {
+std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending) {
   switch (kind) {
     case BackendKind::Llvm:
 #ifdef KILN_HAVE_LLVM
-      return execute(f, prepare_llvm_kernel, "llvm");
+      return execute(pending, prepare_llvm_kernel, "llvm");
 #else
       break;
 #endif
-    case BackendKind::Interp: return interpret(f);
+    case BackendKind::Interp: return interpret(function_of(pending));
     case BackendKind::Kernels:
       return execute(
-          f,
+          pending,
           [](const kernel::Kernel& k) -> KernelLauncher {
             // The launcher owns its kernel: cached schedules outlive the scheduler's copy.
             auto owned = std::make_shared<kernel::Kernel>(k);
@@ -91,8 +91,7 @@ void evaluate(const std::vector<NodeRef>& roots) {
   }
   if (pending.empty()) return;
   detail::count_evaluation();
-  Function f = function_of(pending);
-  std::vector<BufferPtr> values = run(current_backend(), f);
+  std::vector<BufferPtr> values = run(current_backend(), pending);
   KILN_CHECK(values.size() == pending.size()) << "backend returned " << values.size() << " values for "
                                               << pending.size() << " results";
   for (size_t i = 0; i < pending.size(); ++i) pending[i]->set_value(std::move(values[i]));

@@ -57,20 +57,26 @@ void push_ints(std::vector<uint64_t>& key, const std::vector<int64_t>& v) {
   for (int64_t x : v) key.push_back(static_cast<uint64_t>(x));
 }
 
-// The structure of g: everything the scheduler's decisions depend on. `nodes` gets the
-// arguments then the topological order (the positions cached schedules use).
-std::vector<uint64_t> structure_key(const Function& g, std::vector<NodeRef>& nodes) {
+// One walk over what `results` depend on: `nodes` gets every node once, operands before
+// users (depth-first from the results, operands left to right); evaluated nodes and params
+// are leaves and become g's arguments. Returns the structure key: everything the
+// scheduler's decisions depend on, with operands as positions in `nodes`.
+std::vector<uint64_t> structure_key(const std::vector<NodeRef>& results, std::vector<NodeRef>& nodes, Function& g) {
   std::unordered_map<const Node*, int32_t> pos;
+  pos.reserve(64);
   std::vector<uint64_t> key;
-  key.push_back(g.args.size());
-  for (const Argument& a : g.args) {
-    pos[a.node.get()] = static_cast<int32_t>(nodes.size());
-    nodes.push_back(a.node);
-    key.push_back(static_cast<uint64_t>(a.node->dtype()));
-    push_ints(key, a.node->shape());
-  }
-  for (NodeRef& n : topo_order(g)) {
-    pos[n.get()] = static_cast<int32_t>(nodes.size());
+  key.reserve(256);
+  auto leaf = [](const Node* n) { return n->evaluated() || n->op() == Op::Param; };
+  auto emit = [&](Node* n) {
+    pos[n] = static_cast<int32_t>(nodes.size());
+    nodes.emplace_back(n);
+    if (leaf(n)) {
+      g.args.push_back({NodeRef(n), "arg" + std::to_string(g.args.size())});
+      key.push_back(~uint64_t{0});
+      key.push_back(static_cast<uint64_t>(n->dtype()));
+      push_ints(key, n->shape());
+      return;
+    }
     const Attrs& a = n->attrs();
     key.push_back(static_cast<uint64_t>(n->op()) << 8 | static_cast<uint64_t>(n->dtype()));
     push_ints(key, n->shape());
@@ -88,10 +94,27 @@ std::vector<uint64_t> structure_key(const Function& g, std::vector<NodeRef>& nod
       key.push_back(std::bit_cast<uint64_t>(a.value.f));
       key.push_back(static_cast<uint64_t>(a.value.i));
     }
-    nodes.push_back(std::move(n));
+  };
+  std::vector<std::pair<Node*, size_t>> stack;
+  for (const NodeRef& r : results) {
+    if (pos.count(r.get())) continue;
+    stack.emplace_back(r.get(), 0);
+    while (!stack.empty()) {
+      auto& [n, next] = stack.back();
+      std::span<const NodeRef> ops = leaf(n) ? std::span<const NodeRef>() : n->operands();
+      if (next < ops.size()) {
+        Node* m = ops[next++].get();
+        if (!pos.count(m)) stack.emplace_back(m, 0);
+        continue;
+      }
+      Node* done = n;
+      stack.pop_back();
+      if (!pos.count(done)) emit(done);
+    }
   }
-  key.push_back(g.results.size());
-  for (const NodeRef& r : g.results) key.push_back(static_cast<uint64_t>(pos.at(r.get())));
+  key.push_back(results.size());
+  for (const NodeRef& r : results) key.push_back(static_cast<uint64_t>(pos.at(r.get())));
+  g.results = results;
   return key;
 }
 
@@ -191,19 +214,18 @@ void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params)
 
 }  // namespace
 
-std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare, const std::string& backend) {
+std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
+                               const std::string& backend) {
   std::vector<NodeRef> nodes;
   std::vector<BufferPtr> values;
   std::shared_ptr<const CachedSchedule> cached;
-  std::vector<kernel::Kernel> new_kernels;
-  std::vector<int32_t> results;
+  std::vector<int32_t> result_pos;
   {
-    // Under one read lock: the arguments again (another thread may have evaluated nodes of
-    // f since it was made, and those are now arguments too), the structure, the schedule on
-    // a miss, and the arguments' values.
+    // Under one read lock (no node changes meanwhile): the structure, the schedule on a
+    // miss, and the arguments' values.
     GraphReadLock lock = lock_graph_for_reading();
-    Function g = function_of(f.results, f.name);
-    std::vector<uint64_t> key = structure_key(g, nodes);
+    Function g;
+    std::vector<uint64_t> key = structure_key(results, nodes, g);
     uint64_t h = hash_key(key);
     cached = schedule_cache().find(h, backend, key);
     if (!cached) {
@@ -216,11 +238,20 @@ std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare, 
       cached = c;
     }
     values.resize(nodes.size());
-    for (size_t i = 0; i < g.args.size(); ++i) {
-      const Argument& a = g.args[i];
-      if (!a.node->value())
-        throw RuntimeError("evaluate: argument %" + a.name + " (" + type_str(a.node->type()) + ") has no value");
-      values[i] = a.node->value();
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const Node& n = *nodes[i];
+      if (!n.evaluated() && n.op() != Op::Param) continue;
+      if (!n.value())
+        throw RuntimeError("evaluate: parameter " + (n.name().empty() ? std::string("(unnamed)") : "%" + n.name()) +
+                           " (" + type_str(n.type()) + ") has no value");
+      values[i] = n.value();
+    }
+    for (const NodeRef& r : results) {
+      for (size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i] == r) {
+          result_pos.push_back(static_cast<int32_t>(i));
+          break;
+        }
     }
   }
   for (int32_t p : cached->stored)
@@ -238,10 +269,8 @@ std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare, 
     launch(l, buffers.data(), params.data());
   }
   detail::count_launches(static_cast<int64_t>(cached->launches.size()));
-  std::unordered_map<const Node*, size_t> index;
-  for (size_t i = 0; i < nodes.size(); ++i) index[nodes[i].get()] = i;
   std::vector<BufferPtr> out;
-  for (const NodeRef& r : f.results) out.push_back(values[index.at(r.get())]);
+  for (int32_t p : result_pos) out.push_back(values[p]);
   return out;
 }
 

@@ -1,4 +1,4 @@
-// The executor: runs a Function as scheduled kernels (passes/schedule.hpp). It allocates a
+// The executor: runs pending nodes as scheduled kernels (passes/schedule.hpp). It allocates a
 // buffer for every value the schedule stores, launches the kernels in order (chunks spread
 // over the thread pool), and returns the results' buffers; temporaries die with the call.
 #pragma once
@@ -19,6 +19,8 @@ using KernelLauncher =
 using PrepareKernel = std::function<KernelLauncher(const kernel::Kernel&)>;
 
 // `backend` names the launchers `prepare` makes (cached schedules hold them).
-std::vector<BufferPtr> execute(const Function& f, const PrepareKernel& prepare, const std::string& backend);
+// Computes `results` (pending nodes) from the values known now; returns one buffer each.
+std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
+                               const std::string& backend);
 
 }  // namespace kiln

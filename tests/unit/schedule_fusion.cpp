@@ -32,7 +32,7 @@ void check_same_as_interpreter(const std::vector<Array>& arrays, double rel_tol 
   Function f = function_of(roots);
   std::vector<BufferPtr> want = interpret(f);
   std::vector<BufferPtr> got = execute(
-      f,
+      f.results,
       [](const kernel::Kernel& k) -> KernelLauncher {
         auto owned = std::make_shared<kernel::Kernel>(k);
         return [owned](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
