@@ -51,6 +51,12 @@ RowSpace row_space(const Node* r) {
   return {r->operands()[0]->shape(), r->attrs().axes};
 }
 
+// A shape with its last two axes swapped.
+Shape transposed_shape(Shape s) {
+  std::swap(s[s.size() - 1], s[s.size() - 2]);
+  return s;
+}
+
 // The accumulation dtype of a matmul: f64 for the narrower floats (exact products).
 DType wide_type(const Node* r) {
   DType t = r->dtype();
@@ -135,7 +141,10 @@ class Scheduler {
                    std::vector<LaunchPlan>& out, const Node*& current);
   static LaunchPlan finish(KernelBuilder& kb, LaunchPlan lp, std::vector<const Node*> outputs);
   void lower_elementwise(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
-  void lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp, const Node*& current);
+  // `transposed`: matmuls whose right operand was copied, transposed, into a temporary.
+  void lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp, const Node*& current,
+                  const std::unordered_map<const Node*, int32_t>& transposed);
+  LaunchPlan lower_transpose(const Node* b, const std::unordered_set<const Node*>& in_buffers, int32_t& temp);
   void lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
   bool order_launches(std::vector<LaunchPlan>& launches, const std::vector<KernelPlan>& plans);
 
@@ -237,7 +246,8 @@ void Scheduler::lower_elementwise(const KernelPlan& p, KernelBuilder& kb, Launch
   }
 }
 
-void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp, const Node*& current) {
+void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp, const Node*& current,
+                           const std::unordered_map<const Node*, int32_t>& transposed) {
   kernel::Kernel& k = kb.kernel();
   k.kind = kernel::KernelKind::Rows;
   const RowSpace& sp = p.space;
@@ -297,12 +307,26 @@ void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& l
         std::vector<int32_t> pa = batch_point(a), pbq = batch_point(b);
         pa.push_back(outer[R - 2]);
         pa.push_back(kk);
-        pbq.push_back(kk);
-        pbq.push_back(outer[R - 1]);
+        int32_t vb;
+        auto bt = transposed.find(r);
+        if (bt != transposed.end()) {  // b^T[..., n, k]: contiguous along k
+          pbq.push_back(outer[R - 1]);
+          pbq.push_back(kk);
+          kernel::Inst load;
+          load.kind = kernel::Inst::Kind::Load;
+          load.type = b->dtype();
+          load.imm = kb.temp_buffer(bt->second, b->dtype(), false);
+          load.args = {pb->flatten(pbq, transposed_shape(b->shape()))};
+          vb = pb->inst(load);
+        } else {
+          pbq.push_back(kk);
+          pbq.push_back(outer[R - 1]);
+          vb = pb->value(b, pbq);
+        }
         // Products of f16/bf16/f32 values are exact in f64, so the sum rounds once, as in
         // the interpreter; f64 and integer products are in their own dtype.
         DType t = wide_type(r);
-        int32_t va = pb->value(a, pa), vb = pb->value(b, pbq);
+        int32_t va = pb->value(a, pa);
         if (t != r->dtype()) {
           va = pb->op(Op::Cast, t, {va});
           vb = pb->op(Op::Cast, t, {vb});
@@ -574,6 +598,32 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
   out.push_back(finish(kb, std::move(lp), p.outputs));
 }
 
+LaunchPlan Scheduler::lower_transpose(const Node* b, const std::unordered_set<const Node*>& in_buffers,
+                                      int32_t& temp) {
+  Shape bt = transposed_shape(b->shape());
+  temp = static_cast<int32_t>(temp_bytes_.size());
+  temp_bytes_.push_back(numel(bt) * dtype_size(b->dtype()));
+  KernelBuilder kb(in_buffers);
+  kernel::Kernel& k = kb.kernel();
+  k.kind = kernel::KernelKind::Elementwise;
+  k.phases.emplace_back();
+  kernel::Phase& ph = k.phases.back();
+  Shape leading(bt.begin(), bt.end() - 1);
+  k.outer = non_unit_dims(kb, leading);
+  ph.inner = non_unit_dims(kb, Shape{bt.back()});
+  PhaseBuilder pb(kb, ph);
+  std::vector<int32_t> point = pb.unflatten(pb.outer_index(), leading);
+  point.push_back(pb.inner_index());
+  std::vector<int32_t> at = point;
+  std::swap(at[at.size() - 1], at[at.size() - 2]);
+  int32_t v = pb.value(b, at);
+  ph.stores.push_back({kb.temp_buffer(temp, b->dtype(), true), pb.flatten(point, bt), v});
+  LaunchPlan lp;
+  lp.outer_extent = numel(leading);
+  lp.elementwise_extent = numel(bt);
+  return finish(kb, std::move(lp), {});
+}
+
 LaunchPlan Scheduler::finish(KernelBuilder& kb, LaunchPlan lp, std::vector<const Node*> outputs) {
   for (const Node* o : outputs) kb.buffer(o, true);
   kernel::check_kernel(kb.kernel());
@@ -593,11 +643,21 @@ std::vector<LaunchPlan> Scheduler::lower(const KernelPlan& p, const std::unorder
     lower_split(p, in_buffers, out, current);
     return out;
   }
+  // A matmul reads its right operand down columns; a transposed copy makes that contiguous.
+  std::unordered_map<const Node*, int32_t> transposed;
+  for (const Node* r : p.reductions) {
+    if (r->op() != Op::Matmul) continue;
+    const Shape& bs = r->operands()[1]->shape();
+    if (bs[bs.size() - 2] == 1 || bs.back() == 1) continue;
+    int32_t temp = -1;
+    out.push_back(lower_transpose(r->operands()[1].get(), in_buffers, temp));
+    transposed[r] = temp;
+  }
   KernelBuilder kb(in_buffers);
   LaunchPlan lp;
   switch (p.kind) {
     case kernel::KernelKind::Elementwise: lower_elementwise(p, kb, lp); break;
-    case kernel::KernelKind::Rows: lower_rows(p, kb, lp, current); break;
+    case kernel::KernelKind::Rows: lower_rows(p, kb, lp, current, transposed); break;
     case kernel::KernelKind::Serial: lower_scatter(p, kb, lp); break;
   }
   out.push_back(finish(kb, std::move(lp), p.outputs));
