@@ -58,6 +58,13 @@ void require_float(DType t, std::string_view what, SourceLocation loc) {
 
 Array scalar(double value, DType dtype, SourceLocation loc) { return number(value, dtype, loc); }
 
+Array constant(double value, DType dtype, SourceLocation loc) {
+  Attrs a;
+  a.value = scalar_to_dtype(Scalar::of_float(value), dtype);
+  TensorType type{dtype, {}};
+  return apply(Op::Constant, {}, loc, std::move(a), &type);
+}
+
 Array full(const Shape& shape, double value, DType dtype, SourceLocation loc) {
   checked_type(dtype, shape, "full", loc);
   return broadcast_array(number(value, dtype, loc), shape, "full", loc);

@@ -19,8 +19,12 @@ inline constexpr DType kDefaultFloat = DType::F32;
 Array zeros(const Shape& shape, DType dtype = kDefaultFloat, KILN_HERE);
 Array ones(const Shape& shape, DType dtype = kDefaultFloat, KILN_HERE);
 Array full(const Shape& shape, double value, DType dtype = kDefaultFloat, KILN_HERE);
-// A 0-d array holding `value` (a literal in the graph).
+// A 0-d array holding `value`. Compiled code receives it at launch, so running the same
+// program with another value does not compile again (C++ numbers in expressions behave so).
 Array scalar(double value, DType dtype = kDefaultFloat, KILN_HERE);
+// A 0-d array holding `value` baked into compiled code as a constant: a different value is
+// a different kernel. For values that never change and that the compiler should see.
+Array constant(double value, DType dtype = kDefaultFloat, KILN_HERE);
 // start, start + step, ... up to (excluding) stop; as numpy.arange.
 Array arange(double start, double stop, double step = 1.0, DType dtype = kDefaultFloat, KILN_HERE);
 Array arange(int64_t stop, DType dtype = DType::I64, KILN_HERE);

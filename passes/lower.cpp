@@ -193,6 +193,7 @@ int32_t PhaseBuilder::source_value(const Node* n, const std::vector<int32_t>& po
       in.imm = kb_.literal_param(n);
       return inst(std::move(in));
     }
+    case Op::Constant: return const_of(n->attrs().value, n->dtype());  // baked into the code
     case Op::Iota: return op(Op::Cast, n->dtype(), {point[n->attrs().axis]});
     case Op::RandomBits: return random_bits_value(n, point);
     case Op::Param: throw NeedsBuffer{n};  // a param without a value: the executor reports it

@@ -89,7 +89,7 @@ std::vector<uint64_t> structure_key(const std::vector<NodeRef>& results, std::ve
     push_ints(key, a.low);
     push_ints(key, a.high);
     key.push_back(static_cast<uint64_t>(a.axis));
-    if (n->op() == Op::Pad) {  // a pad value is baked into the kernel; a literal's is not
+    if (n->op() == Op::Pad || n->op() == Op::Constant) {  // baked into the kernel (a literal's is not)
       key.push_back(a.value.is_float);
       key.push_back(std::bit_cast<uint64_t>(a.value.f));
       key.push_back(static_cast<uint64_t>(a.value.i));

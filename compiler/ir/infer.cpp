@@ -66,6 +66,7 @@ TensorType infer_source(const Ctx& c, const Attrs& a, const TensorType& t) {
   checked_numel(t.shape, op_name(c.op).data());
   switch (c.op) {
     case Op::Literal:
+    case Op::Constant:
       if (!t.shape.empty()) c.fail<ShapeError>("a literal is 0-d, got {}", type_str(t));
       if (a.value.is_float != is_float(t.dtype))
         c.fail<ValueError>("value kind does not match dtype {}", dtype_name(t.dtype));

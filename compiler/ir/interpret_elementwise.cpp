@@ -206,7 +206,7 @@ Val apply(Op op, DType t, std::span<const Val> x) {
 
     case Op::Cast:   // eval_cast
     case Op::Where:  // eval_elementwise copies the chosen element
-    case Op::Literal: case Op::Param: case Op::Iota: case Op::RandomBits:
+    case Op::Literal: case Op::Constant: case Op::Param: case Op::Iota: case Op::RandomBits:
     case Op::ReduceSum: case Op::ReduceProd: case Op::ReduceMax: case Op::ReduceMin:
     case Op::ArgMax: case Op::ArgMin: case Op::ReduceAny: case Op::ReduceAll:
     case Op::Reshape: case Op::Permute: case Op::Broadcast: case Op::Slice: case Op::Flip:

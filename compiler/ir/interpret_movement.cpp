@@ -141,7 +141,7 @@ void eval_movement(const Node& n, std::span<const Array> in, void* out) {
     case Op::Flip: return flip(n, x, out);
     case Op::Pad: return pad(n, x, out);
     case Op::Concat: return concat(n, in, out);
-    case Op::Literal: case Op::Param: case Op::Iota: case Op::RandomBits:
+    case Op::Literal: case Op::Constant: case Op::Param: case Op::Iota: case Op::RandomBits:
     case Op::Neg: case Op::Abs: case Op::Sign: case Op::Floor: case Op::Ceil: case Op::Round:
     case Op::Trunc: case Op::Exp: case Op::Exp2: case Op::Expm1: case Op::Log: case Op::Log2:
     case Op::Log1p: case Op::Sqrt: case Op::Rsqrt: case Op::Reciprocal: case Op::Square:
@@ -164,7 +164,7 @@ void eval_index(const Node& n, std::span<const Array> in, void* out) {
   switch (n.op()) {
     case Op::Gather: return gather(n, in[0], in[1], out);
     case Op::ScatterAdd: return scatter_add(n, in, out);
-    case Op::Literal: case Op::Param: case Op::Iota: case Op::RandomBits:
+    case Op::Literal: case Op::Constant: case Op::Param: case Op::Iota: case Op::RandomBits:
     case Op::Neg: case Op::Abs: case Op::Sign: case Op::Floor: case Op::Ceil: case Op::Round:
     case Op::Trunc: case Op::Exp: case Op::Exp2: case Op::Expm1: case Op::Log: case Op::Log2:
     case Op::Log1p: case Op::Sqrt: case Op::Rsqrt: case Op::Reciprocal: case Op::Square:

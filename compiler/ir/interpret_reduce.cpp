@@ -140,7 +140,7 @@ void eval_reduce(const Node& n, const Array& x, void* out) {
     case Op::ArgMin: return extreme(n, x, m, out);
     case Op::ReduceAny:
     case Op::ReduceAll: return any_or_all(n, x, m, out);
-    case Op::Literal: case Op::Param: case Op::Iota: case Op::RandomBits:
+    case Op::Literal: case Op::Constant: case Op::Param: case Op::Iota: case Op::RandomBits:
     case Op::Neg: case Op::Abs: case Op::Sign: case Op::Floor: case Op::Ceil: case Op::Round:
     case Op::Trunc: case Op::Exp: case Op::Exp2: case Op::Expm1: case Op::Log: case Op::Log2:
     case Op::Log1p: case Op::Sqrt: case Op::Rsqrt: case Op::Reciprocal: case Op::Square:

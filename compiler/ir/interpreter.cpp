@@ -61,11 +61,12 @@ void wrong_family(Op op, const char* family) {
 
 namespace {
 
-// literal, iota and random_bits; params are bound by the driver.
+// literal, constant, iota and random_bits; params are bound by the driver.
 void eval_source(const Node& n, void* out) {
   DType t = n.dtype();
   switch (n.op()) {
-    case Op::Literal: {
+    case Op::Literal:
+    case Op::Constant: {
       const Scalar& v = n.attrs().value;  // already rounded/wrapped to t by make_node
       store_val(out, t, 0, v.is_float ? float_val(v.f) : int_val(v.i));
       return;

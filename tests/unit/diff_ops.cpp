@@ -544,6 +544,10 @@ TEST_CASE("source ops match the interpreter on every dtype and length") {
           for (double v : {0.0, -0.0, 1.5, -7.0, 1e30, static_cast<double>(NAN), static_cast<double>(-INFINITY)})
             check_case(fmt::format("{}: {}", what, v), full({n}, v, t), Tolerance::exact());
           break;
+        case Op::Constant:
+          for (double v : {0.0, -0.0, 1.5, -7.0, 1e30, static_cast<double>(NAN), static_cast<double>(-INFINITY)})
+            check_case(fmt::format("{}: {}", what, v), broadcast_to(constant(v, t), {n}), Tolerance::exact());
+          break;
         case Op::Param:  // a parameter read back and fed through a view
           check_case(what, flip(gen(t, Role::First, {n}, 36)), Tolerance::exact());
           break;

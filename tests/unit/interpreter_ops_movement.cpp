@@ -1,4 +1,4 @@
-// The reference interpreter on source ops (literal, param, iota, random_bits and the Philox
+// The reference interpreter on source ops (literal, constant, param, iota, random_bits and the Philox
 // known-answer vectors), movement ops (reshape, permute, broadcast, slice with negative
 // steps, flip, pad, concat) and indexing (gather with clamping and negative indices,
 // scatter_add with duplicates and dropped indices), all against hand-written results,
@@ -60,6 +60,16 @@ TEST_CASE("literals hold their value rounded to the dtype") {
   CHECK_INTS(ints(source(Op::Literal, {u32, {}}, a)), {kU32Max});
   a.value = Scalar::of_int(1);
   CHECK_INTS(ints(source(Op::Literal, {bool_, {}}, a)), {1});
+}
+
+TEST_CASE("constants hold their value rounded to the dtype, like literals") {
+  Attrs a;
+  a.value = Scalar::of_float(0.1);
+  CHECK_SAME(doubles(source(Op::Constant, {f32, {}}, a)), {static_cast<double>(0.1f)});
+  a.value = Scalar::of_float(-0.0);
+  CHECK_SAME(doubles(source(Op::Constant, {f64, {}}, a)), {-0.0});
+  a.value = Scalar::of_int(-1);
+  CHECK_INTS(ints(source(Op::Constant, {u32, {}}, a)), {kU32Max});
 }
 
 TEST_CASE("iota counts along its axis in the result dtype") {

@@ -36,6 +36,9 @@ inline NodeRef sample_source(Op op) {
   if (op == Op::Literal) {
     a.value = Scalar::of_float(0.25);
     t = {DType::F16, {}};
+  } else if (op == Op::Constant) {
+    a.value = Scalar::of_int(-3);
+    t = {DType::I64, {}};
   } else if (op == Op::Iota) {
     a.axis = 1;
     t = {DType::I64, {3, 4}};

@@ -161,3 +161,16 @@ TEST_CASE("a reduction of a few long rows is split into slices and combined in a
   // argmax is not split: it stays one kernel.
   CHECK(kernels_of({argmax(random_uniform({1 << 16}, 19))}) == 1);
 }
+
+TEST_CASE("C++ numbers are launch parameters; constants are baked into the kernel") {
+  Array x = random_uniform({100}, 20);
+  x.eval();
+  Schedule a = schedule_of({x * 0.5f + 1.0f}), b = schedule_of({x * 0.25f + 3.0f});
+  REQUIRE(a.launches.size() == 1);
+  CHECK(a.launches[0].kernel == b.launches[0].kernel);  // the same code for any learning rate
+  CHECK(a.launches[0].params.size() == 2);
+  Schedule c = schedule_of({x * constant(0.5)}), d = schedule_of({x * constant(0.25)});
+  CHECK(c.launches[0].params.empty());
+  CHECK(!(c.launches[0].kernel == d.launches[0].kernel));  // the value is in the code
+  check_same_as_interpreter({x * constant(0.5) + constant(-2.0, f32)});
+}
