@@ -23,6 +23,12 @@ namespace {
 
 using detail::host_target;
 
+// The version of the code this backend generates for a given kernel, part of target_id and so
+// of the disk cache's key: bump it whenever lowering or optimisation changes the code (or its
+// results), so that no process loads objects compiled by an older backend. 2: Reduce phases
+// accumulate straight into vector lanes.
+constexpr int kCodegenVersion = 2;
+
 int clamp_level(int level) { return level < 0 ? 0 : level > 3 ? 3 : level; }
 
 std::unique_ptr<llvm::Module> lower_checked(const kernel::Kernel& k, const std::string& symbol, llvm::LLVMContext& ctx,
@@ -76,7 +82,7 @@ const std::string& target_id() {
   static const std::string id = [] {
     const detail::HostTarget& h = host_target();
     return "llvm-" + llvm_version() + ";" + h.triple + ";" + h.cpu + ";" + h.enabled_features + ";" +
-           (h.libmvec ? "libmvec" : "no-libmvec");
+           (h.libmvec ? "libmvec" : "no-libmvec") + ";codegen-" + std::to_string(kCodegenVersion);
   }();
   return id;
 }

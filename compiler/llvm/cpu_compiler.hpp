@@ -23,8 +23,9 @@ struct ObjectCode {
   double compile_ms = 0;  // wall time of lowering + optimising + emitting
 };
 
-// What compiled code depends on, for cache keys: LLVM version, host triple, CPU name and
-// its enabled features, e.g. "llvm-19.1.7;x86_64-pc-linux-gnu;skylake-avx512;+avx2,+fma,...".
+// What compiled code depends on, for cache keys: LLVM version, host triple, CPU name, its
+// enabled features, libmvec and the backend's codegen version, e.g.
+// "llvm-19.1.7;x86_64-pc-linux-gnu;skylake-avx512;+avx2,+fma,...;libmvec;codegen-2".
 const std::string& target_id();
 
 // Compiles `k` for the host CPU. Thread-safe. A failure inside LLVM is a RuntimeError.

@@ -48,8 +48,8 @@ Value* KernelLowering::element_ptr(int32_t buffer, Value* index) {
   return b_.CreateInBoundsGEP(s_.mem_type(k_.buffers[buffer].dtype), buffers_[buffer], index);
 }
 
-void KernelLowering::counted_loop(Value* begin, Value* end, int64_t step, const char* name,
-                                  const std::function<void(Value*)>& body) {
+llvm::BranchInst* KernelLowering::counted_loop(Value* begin, Value* end, int64_t step, const char* name,
+                                               const std::function<void(Value*)>& body) {
   llvm::BasicBlock* pre = b_.GetInsertBlock();
   llvm::BasicBlock* loop = llvm::BasicBlock::Create(ctx_, name, fn_);
   llvm::BasicBlock* exit = llvm::BasicBlock::Create(ctx_, std::string(name) + ".exit", fn_);
@@ -60,8 +60,9 @@ void KernelLowering::counted_loop(Value* begin, Value* end, int64_t step, const 
   body(i);
   Value* next = b_.CreateNSWAdd(i, b_.getInt64(step));
   i->addIncoming(next, b_.GetInsertBlock());
-  b_.CreateCondBr(step == 1 ? b_.CreateICmpNE(next, end) : b_.CreateICmpSLT(next, end), loop, exit);
+  llvm::BranchInst* latch = b_.CreateCondBr(step == 1 ? b_.CreateICmpNE(next, end) : b_.CreateICmpSLT(next, end), loop, exit);
   b_.SetInsertPoint(exit);
+  return latch;
 }
 
 std::vector<Value*> KernelLowering::emit_body(size_t p, Value* o, Value* r) {

@@ -1,13 +1,17 @@
-// Reduce phases: accumulation with a fixed number of partial accumulators, in a fixed order.
+// Reduce phases: accumulation into a fixed number of partial accumulators, in a fixed order.
 //
-// For one outer index the inner range is walked in blocks of kBlock elements. For each block,
-// a plain counted loop evaluates the phase body and writes each reduction's value (widened:
-// floats to f64, bool to i8) into a stack array — a loop the vectoriser handles like any
-// elementwise loop, libmvec calls included. The block is then folded into kLanes partial
-// accumulators, written as explicit LLVM vector code: element r always goes to lane r % kLanes,
-// and each lane sees its elements in increasing r. After the last block the lanes are combined
-// by a fixed pairwise tree (lane j with lane j + w, w = kLanes/2 ... 1). The order depends only
-// on the inner extent, never on chunking or threads, and no fast-math flag is needed.
+// Each reduction keeps kLanes partial accumulators ("lanes", one LLVM vector, a register
+// value after SROA): element r of the inner range always goes to lane r % kLanes, and each
+// lane sees its elements in increasing r. The inner range is walked in groups of kGroup
+// elements (a multiple of kLanes). For a full group, a lane loop of constant trip count
+// kGroup evaluates the phase body and writes each reduction's value (widened: floats to f64,
+// bool to i8) into a small stack array; the loop vectoriser turns that loop into straight-line
+// vector code (libmvec calls included) and SROA keeps the array in registers, so a group
+// costs kGroup / kLanes vector combines per reduction, unmasked. The last n % kGroup elements
+// go through the same lane loop with a run-time trip count and masked combines. Then the
+// lanes are combined by a fixed pairwise tree (lane j with lane j + w, w = kLanes/2 ... 1).
+// The order depends only on the inner extent, never on chunking or threads, and no fast-math
+// flag is needed.
 //
 // argmax/argmin keep, per lane, the value and index of the lane's first extreme (NaN counts as
 // the extreme, the first NaN wins); combining two lanes keeps the better value, and on a tie
@@ -22,19 +26,46 @@ using llvm::Value;
 
 namespace {
 
-constexpr unsigned kLanes = 16;
-constexpr int64_t kBlock = 512;  // a multiple of kLanes
+constexpr unsigned kLanes = 16;  // a power of two
+// Elements per group: several lane vectors, so that the lanes, which a libmvec call in the
+// body clobbers (every vector register is caller-saved), are spilled once per group rather
+// than once per call.
+constexpr unsigned kGroup = 4 * kLanes;
 
 struct Accumulator {
   const kernel::Reduction* red = nullptr;
   DType vt = DType::F32;        // the reduced value's dtype
-  llvm::Type* elem = nullptr;   // lane element type: f64 for floats, i8 for bool, else the int type
-  llvm::AllocaInst* tmp = nullptr;    // [kBlock x elem]: one block of values
+  llvm::Type* elem = nullptr;   // lane element type: see lane_type
+  llvm::AllocaInst* group = nullptr;  // [kGroup x elem]: the values of one full group
+  llvm::AllocaInst* tail = nullptr;   // [kGroup x elem]: the values of the last, partial group
   llvm::AllocaInst* lanes = nullptr;  // <kLanes x elem>
   llvm::AllocaInst* index = nullptr;  // <kLanes x i64>, argmax/argmin; -1: lane has seen nothing
 };
 
 bool is_arg(Op op) { return op == Op::ArgMax || op == Op::ArgMin; }
+
+// The lane element type of a reduction of values of dtype `vt` (register type `reg`): f64 for
+// float sums and products (the accumulation rule of kernel.hpp), the register type for
+// max/min/argmax/argmin (they select values, exactly, so f32 lanes give the f64 result at
+// twice the lanes per register), i8 for bool, the integer type itself otherwise.
+llvm::Type* lane_type(Op reduce_op, DType vt, llvm::Type* reg) {
+  if (vt == DType::Bool) return llvm::Type::getInt8Ty(reg->getContext());
+  if (is_float(vt) && (reduce_op == Op::ReduceSum || reduce_op == Op::ReduceProd)) return llvm::Type::getDoubleTy(reg->getContext());
+  return reg;
+}
+
+// Loop metadata for the lane loop of full groups: not unrolled before vectorisation (the
+// full unroller would otherwise turn its kGroup iterations into scalar copies that only the
+// SLP vectoriser could recombine); the vectorised loop may be fully unrolled.
+llvm::MDNode* lane_loop_metadata(llvm::LLVMContext& ctx) {
+  auto property = [&](const char* name) { return llvm::MDNode::get(ctx, {llvm::MDString::get(ctx, name)}); };
+  llvm::Metadata* followup[] = {llvm::MDString::get(ctx, "llvm.loop.vectorize.followup_vectorized"),
+                                property("llvm.loop.isvectorized"), property("llvm.loop.unroll.full")};
+  llvm::TempMDTuple self = llvm::MDNode::getTemporary(ctx, {});
+  llvm::MDNode* id = llvm::MDNode::getDistinct(ctx, {self.get(), property("llvm.loop.unroll.disable"), llvm::MDNode::get(ctx, followup)});
+  id->replaceOperandWith(0, id);
+  return id;
+}
 
 class ReduceEmitter {
  public:
@@ -118,8 +149,9 @@ void KernelLowering::lower_reduce_phase(size_t p, Value* o) {
     Accumulator a;
     a.red = &red;
     a.vt = phase.body.at(red.value).type;
-    a.elem = is_float(a.vt) ? b_.getDoubleTy() : a.vt == DType::Bool ? b_.getInt8Ty() : s_.reg_type(a.vt);
-    a.tmp = entry_alloca(llvm::ArrayType::get(a.elem, kBlock), "block");
+    a.elem = lane_type(red.reduce_op, a.vt, s_.reg_type(a.vt));
+    a.group = entry_alloca(llvm::ArrayType::get(a.elem, kGroup), "group");
+    a.tail = entry_alloca(llvm::ArrayType::get(a.elem, kGroup), "tail");
     a.lanes = entry_alloca(llvm::FixedVectorType::get(a.elem, kLanes), "lanes");
     b_.CreateStore(llvm::ConstantVector::getSplat(llvm::ElementCount::getFixed(kLanes), re.identity(a)), a.lanes);
     if (is_arg(red.reduce_op)) {
@@ -130,42 +162,61 @@ void KernelLowering::lower_reduce_phase(size_t p, Value* o) {
   }
   Value* n = inner_[p];
 
-  counted_loop(b_.getInt64(0), n, kBlock, "block", [&](Value* blk) {
-    Value* len = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, b_.CreateSub(n, blk), b_.getInt64(kBlock));
-    // The body over the block, each reduction's value widened into its stack array.
-    counted_loop(b_.getInt64(0), len, 1, "body", [&](Value* i) {
-      std::vector<Value*> v = emit_body(p, o, b_.CreateAdd(blk, i));
+  // Evaluates the body for r = base + l, l in [0, count), into each accumulator's array.
+  auto fill = [&](Value* base, Value* count, llvm::AllocaInst* Accumulator::*array) {
+    return counted_loop(b_.getInt64(0), count, 1, "lane", [&](Value* l) {
+      std::vector<Value*> v = emit_body(p, o, b_.CreateAdd(base, l));
       for (const Accumulator& a : accs) {
         Value* x = v.at(a.red->value);
         if (is_float(a.vt))
-          x = x->getType()->isDoubleTy() ? x : b_.CreateFPExt(x, b_.getDoubleTy());
+          x = x->getType() == a.elem ? x : b_.CreateFPExt(x, a.elem);
         else if (a.vt == DType::Bool)
           x = b_.CreateZExt(x, b_.getInt8Ty());
-        b_.CreateStore(x, b_.CreateInBoundsGEP(a.tmp->getAllocatedType(), a.tmp, {b_.getInt64(0), i}));
+        llvm::AllocaInst* arr = a.*array;
+        b_.CreateStore(x, b_.CreateInBoundsGEP(arr->getAllocatedType(), arr, {b_.getInt64(0), l}));
       }
     });
-    // Fold the block into the lanes, kLanes elements at a time; lanes past `len` keep theirs.
-    counted_loop(b_.getInt64(0), len, kLanes, "fold", [&](Value* j) {
-      Value* lane_pos = b_.CreateAdd(b_.CreateVectorSplat(kLanes, j), iota);
-      Value* valid = b_.CreateICmpSLT(lane_pos, b_.CreateVectorSplat(kLanes, len));
+  };
+  // Combines the values of one group (elements base + j, j in [0, kGroup)) into the lanes,
+  // kLanes at a time; with `count`, elements j >= count leave their lanes as they are.
+  auto fold = [&](Value* base, llvm::AllocaInst* Accumulator::*array, Value* count) {
+    for (unsigned c = 0; c < kGroup; c += kLanes) {
+      Value* valid = nullptr;
+      if (count != nullptr) valid = b_.CreateICmpSLT(iota, b_.CreateVectorSplat(kLanes, b_.CreateSub(count, b_.getInt64(c))));
       for (const Accumulator& a : accs) {
         auto* vt = llvm::cast<llvm::FixedVectorType>(a.lanes->getAllocatedType());
-        Value* x = b_.CreateAlignedLoad(vt, b_.CreateInBoundsGEP(a.tmp->getAllocatedType(), a.tmp, {b_.getInt64(0), j}),
+        llvm::AllocaInst* arr = a.*array;
+        Value* x = b_.CreateAlignedLoad(vt, b_.CreateConstInBoundsGEP2_64(arr->getAllocatedType(), arr, 0, c),
                                         llvm::Align(a.elem->getScalarSizeInBits() / 8));
         Value* cur = b_.CreateLoad(vt, a.lanes);
         if (!is_arg(a.red->reduce_op)) {
-          b_.CreateStore(b_.CreateSelect(valid, re.combine(a, cur, x), cur), a.lanes);
+          Value* next = re.combine(a, cur, x);
+          b_.CreateStore(valid ? b_.CreateSelect(valid, next, cur) : next, a.lanes);
           continue;
         }
         Value* cur_index = b_.CreateLoad(index_vec, a.index);
         Value* empty = b_.CreateICmpSLT(cur_index, llvm::Constant::getNullValue(index_vec));
-        Value* take = b_.CreateAnd(valid, b_.CreateOr(empty, re.beats(a, x, cur)));
+        Value* take = b_.CreateOr(empty, re.beats(a, x, cur));
+        if (valid) take = b_.CreateAnd(valid, take);
         b_.CreateStore(b_.CreateSelect(take, x, cur), a.lanes);
-        Value* r = b_.CreateAdd(b_.CreateVectorSplat(kLanes, blk), lane_pos);
+        Value* r = b_.CreateAdd(b_.CreateVectorSplat(kLanes, b_.CreateAdd(base, b_.getInt64(c))), iota);
         b_.CreateStore(b_.CreateSelect(take, r, cur_index), a.index);
       }
-    });
+    }
+  };
+
+  // Full groups. The lane loop must reach the loop vectoriser whole (not fully unrolled into
+  // kGroup scalar copies first); once vectorised it may be unrolled away.
+  Value* full = b_.CreateAnd(n, b_.getInt64(-static_cast<int64_t>(kGroup)));  // n >= 0
+  counted_loop(b_.getInt64(0), full, kGroup, "group", [&](Value* g) {
+    llvm::BranchInst* latch = fill(g, b_.getInt64(kGroup), &Accumulator::group);
+    latch->setMetadata(llvm::LLVMContext::MD_loop, lane_loop_metadata(ctx_));
+    fold(g, &Accumulator::group, nullptr);
   });
+  // The last n % kGroup elements.
+  Value* rest = b_.CreateSub(n, full);
+  fill(full, rest, &Accumulator::tail);
+  fold(full, &Accumulator::tail, rest);
 
   // Combine the lanes: a fixed pairwise tree.
   for (const Accumulator& a : accs) {
@@ -198,8 +249,13 @@ void KernelLowering::lower_reduce_phase(size_t p, Value* o) {
     } else {
       Value* x = b_.CreateExtractElement(v, uint64_t{0});
       if (is_float(a.vt)) {
-        // Sums and products round once to the dtype; max/min are exact values of it. An empty
-        // sum is +0.0 (the lanes started from -0.0).
+        // Sums and products round once to the dtype; max/min are exact values of it (a
+        // signalling NaN comes out quiet, as it did through f64). An empty sum is +0.0 (the
+        // lanes started from -0.0).
+        if (x->getType()->isFloatTy() && (rop == Op::ReduceMax || rop == Op::ReduceMin)) {
+          Value* quiet = b_.CreateBitCast(b_.CreateOr(b_.CreateBitCast(x, b_.getInt32Ty()), 0x400000u), x->getType());
+          x = b_.CreateSelect(b_.CreateFCmpUNO(x, x), quiet, x);
+        }
         result = s_.round_float(x, a.vt);
         if (rop == Op::ReduceSum)
           result = b_.CreateSelect(b_.CreateICmpEQ(n, b_.getInt64(0)), llvm::ConstantFP::get(result->getType(), 0.0), result);

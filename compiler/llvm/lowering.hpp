@@ -26,8 +26,9 @@ class KernelLowering {
   void lower_reduce_phase(size_t p, llvm::Value* o);  // lower_reduce.cpp
 
   // `for (i = begin; i < end; i += step) body(i)` at the insertion point, which ends up after
-  // the loop. The loop is in the canonical form LLVM's loop passes expect.
-  void counted_loop(llvm::Value* begin, llvm::Value* end, int64_t step, const char* name,
+  // the loop. The loop is in the canonical form LLVM's loop passes expect. Returns the latch
+  // branch, which carries the loop's metadata (!llvm.loop) if it needs any.
+  llvm::BranchInst* counted_loop(llvm::Value* begin, llvm::Value* end, int64_t step, const char* name,
                     const std::function<void(llvm::Value*)>& body);
   // Emits phase p's instructions for outer index o and inner index r; returns their values.
   std::vector<llvm::Value*> emit_body(size_t p, llvm::Value* o, llvm::Value* r);

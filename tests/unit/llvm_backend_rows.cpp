@@ -1,8 +1,9 @@
 // Rows, Serial and multi-length Elementwise kernels of the LLVM backend: every reduction kind
 // on every dtype it accepts (argmax ties and NaN, integer wrap, empty rows), a softmax row
 // program of three phases with two accumulators in its first phase, a Serial scatter kernel
-// that loads from its own output, results independent of chunking, and elementwise kernels
-// over lengths 1 .. 2^20+3 split into uneven chunks.
+// that loads from its own output, results independent of chunking, reduce phases that keep
+// their accumulators in registers, and elementwise kernels over lengths 1 .. 2^20+3 split
+// into uneven chunks.
 #include <fmt/format.h>
 
 #include "llvm_test_util.hpp"
@@ -109,8 +110,56 @@ TEST_CASE("every reduction kind on every accepted dtype matches the interpreter,
     for (DType t : kTypes) {
       const bool ok = acc == Accepts::Any || (acc == Accepts::Numeric && !is_bool(t)) || (acc == Accepts::Bool && is_bool(t));
       if (!ok) continue;
-      for (int64_t cols : {1, 7, 16, 17, 1000, 1537}) check_reduction(rop, t, 9, cols, rng);
+      // Around the backend's 16 lanes and 64-element groups: full groups only, a tail only,
+      // both, and partial lane vectors in the tail.
+      for (int64_t cols : {1, 7, 16, 17, 63, 64, 65, 129, 1000, 1537}) check_reduction(rop, t, 9, cols, rng);
     }
+  }
+}
+
+TEST_CASE("a reduce phase keeps its partial accumulators in registers, not in a stack block") {
+  // sum(x * x) over f32 rows in f64: the optimised IR folds vectors of f64 lanes in the loop
+  // and keeps no stack array but the one of the last, partial group.
+  BodyBuilder b;
+  int32_t x = b.load(0, DType::F32, b.flat(b.outer(), b.dim(1), b.inner()));
+  int32_t sq = b.op(Op::Cast, DType::F64, {b.op(Op::Mul, DType::F32, {x, x})});
+  kernel::Kernel k;
+  k.kind = kernel::KernelKind::Rows;
+  k.buffers = {{DType::F32, false}, {DType::F64, true}};
+  k.num_dims = 2;
+  k.outer = {0};
+  k.num_accs = 1;
+  k.phases.push_back(reduce_phase(b, {1}, {{Op::ReduceSum, sq, 0, DType::F64}}));
+  BodyBuilder s;
+  int32_t o = s.outer();
+  k.phases.push_back(store_phase(s, {}, {{1, o, s.acc(0, DType::F64)}}));
+  const std::string ir = llvm_backend::kernel_llvm_ir(k, "k_sum_squares", true);
+  INFO(ir);
+  // The basic block of the loop that adds into the f64 lanes touches memory only through the
+  // input buffer (whose accesses carry !alias.scope), never through the stack.
+  const size_t add = ir.find("fadd <16 x double>");
+  REQUIRE(add != std::string::npos);
+  const size_t block_start = ir.rfind("\n\n", add);
+  const size_t block_end = ir.find("\n\n", add);
+  REQUIRE(block_start != std::string::npos);
+  REQUIRE(block_end != std::string::npos);
+  const std::string block = ir.substr(block_start, block_end - block_start);
+  size_t accesses = 0;
+  for (size_t at = 0; (at = block.find('\n', at)) != std::string::npos; ++at) {
+    const std::string line = block.substr(at + 1, block.find('\n', at + 1) - at - 1);
+    if (line.find(" = load ") == std::string::npos && line.find("  store ") == std::string::npos) continue;
+    ++accesses;
+    CHECK_MESSAGE(line.find("!alias.scope") != std::string::npos, "stack access in the accumulating loop: " << line);
+  }
+  CHECK(accesses > 0);  // the vector loads of x
+
+  // And it sums: rows of 1 .. 200 elements, each x = 1.5 (exact in f64).
+  std::vector<float> in(200 * 200, 1.5f);
+  std::vector<double> out(200);
+  JitKernel fn(k);
+  for (int64_t cols = 0; cols <= 200; cols += 13) {
+    fn({in.data(), out.data()}, {200, cols}, {}, 0, 200);
+    CHECK(out[199] == 2.25 * static_cast<double>(cols));
   }
 }
 
