@@ -1,45 +1,29 @@
 // The scheduler (see schedule.hpp): plan kernels from the values that need buffers, lower
-// them, and grow the set of buffered values until every kernel lowers.
+// them (schedule_lower.cpp), and grow the set of buffered values until every kernel lowers;
+// then order the launches by their dependencies.
 #include "passes/schedule.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
-#include <unordered_map>
-#include <unordered_set>
 
-#include "passes/lower.hpp"
+#include "passes/scheduler.hpp"
 
 namespace kiln {
-namespace {
+namespace scheduling {
 
-// Longest chain of fused values before one gets a buffer: bounds kernel size, compile time
-// and the depth of lowering.
-constexpr int kMaxFusedDepth = 256;
-
-bool is_reduction(const Node* n) {
-  OpCategory c = op_info(n->op()).category;
-  return c == OpCategory::Reduce || c == OpCategory::Matmul;
+bool gemm_eligible(const Node* n) {
+  if (n->op() != Op::Matmul || (n->dtype() != DType::F32 && n->dtype() != DType::F64)) return false;
+  if (n->numel() == 0) return false;
+  Shape batch(n->shape().begin(), n->shape().end() - 2);
+  for (const NodeRef& o : n->operands()) {
+    Shape ob(o->shape().begin(), o->shape().end() - 2);
+    if (numel(ob) == 1 || o->numel() == 0) continue;
+    Shape padded(batch.size() - std::min(batch.size(), ob.size()), 1);
+    padded.insert(padded.end(), ob.begin(), ob.end());
+    if (padded != batch) return false;
+  }
+  return true;
 }
-
-// The iteration space of a reduction: the shape it reduces over (S) and the reduced axes.
-struct RowSpace {
-  Shape shape;
-  std::vector<int64_t> axes;
-  bool operator<(const RowSpace& o) const { return std::tie(shape, axes) < std::tie(o.shape, o.axes); }
-  bool operator==(const RowSpace& o) const { return shape == o.shape && axes == o.axes; }
-  Shape kept() const {
-    Shape k;
-    for (size_t i = 0; i < shape.size(); ++i)
-      if (!std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(i))) k.push_back(shape[i]);
-    return k;
-  }
-  Shape reduced() const {
-    Shape r;
-    for (int64_t a : axes) r.push_back(shape[a]);
-    return r;
-  }
-};
 
 RowSpace row_space(const Node* r) {
   if (r->op() == Op::Matmul) {
@@ -51,109 +35,15 @@ RowSpace row_space(const Node* r) {
   return {r->operands()[0]->shape(), r->attrs().axes};
 }
 
-// A shape with its last two axes swapped.
 Shape transposed_shape(Shape s) {
   std::swap(s[s.size() - 1], s[s.size() - 2]);
   return s;
 }
 
-// The accumulation dtype of a matmul: f64 for the narrower floats (exact products).
 DType wide_type(const Node* r) {
   DType t = r->dtype();
   return is_float(t) && t != DType::F64 ? DType::F64 : t;
 }
-
-struct KernelPlan {
-  kernel::KernelKind kind = kernel::KernelKind::Elementwise;
-  Shape shape;                          // Elementwise: the outputs' shape
-  RowSpace space;                       // Rows
-  std::vector<const Node*> reductions;  // Rows, in topo order
-  std::vector<const Node*> outputs;     // values this kernel stores
-};
-
-class Scheduler {
- public:
-  explicit Scheduler(const Function& f) : f_(f) {
-    order_ = topo_order(f);
-    for (size_t i = 0; i < order_.size(); ++i) pos_[order_[i].get()] = static_cast<int>(i);
-    for (const Argument& a : f.args) args_.insert(a.node.get());
-    for (const NodeRef& r : f.results)
-      if (!args_.count(r.get())) add_stored(r.get());
-    limit_depth();
-  }
-
-  Schedule run() {
-    for (size_t round = 0;; ++round) {
-      KILN_CHECK(round <= order_.size() + 8) << "scheduling does not converge";
-      std::vector<KernelPlan> plans = plan();
-      std::optional<Schedule> s = lower_all(plans);
-      if (s) return std::move(*s);
-    }
-  }
-
- private:
-  void add_stored(const Node* n) {
-    if (args_.count(n)) return;
-    stored_.insert(n);
-    roots_.insert(n);
-  }
-
-  // Gives a buffer to every value that ends a fused chain of kMaxFusedDepth.
-  void limit_depth() {
-    std::unordered_map<const Node*, int> depth;
-    for (const NodeRef& r : order_) {
-      const Node* n = r.get();
-      int d = 0;
-      for (const NodeRef& o : n->operands())
-        if (!args_.count(o.get()) && !stored_.count(o.get())) d = std::max(d, depth[o.get()] + 1);
-      if (d >= kMaxFusedDepth) {
-        add_stored(n);
-        d = 0;
-      }
-      depth[n] = d;
-    }
-  }
-
-  // Whether `from` reaches a node of `targets` through values computed inline (not
-  // arguments, not values stored by another kernel than `self`).
-  bool reaches(const Node* from, const std::unordered_set<const Node*>& targets,
-               const std::unordered_set<const Node*>& self) const {
-    std::vector<const Node*> stack;
-    std::unordered_set<const Node*> seen;
-    for (const NodeRef& o : from->operands()) stack.push_back(o.get());
-    while (!stack.empty()) {
-      const Node* n = stack.back();
-      stack.pop_back();
-      if (!seen.insert(n).second) continue;
-      if (targets.count(n)) return true;
-      if (args_.count(n) || (stored_.count(n) && !self.count(n))) continue;
-      for (const NodeRef& o : n->operands()) stack.push_back(o.get());
-    }
-    return false;
-  }
-
-  std::vector<KernelPlan> plan() const;
-  std::optional<Schedule> lower_all(const std::vector<KernelPlan>& plans);
-  std::vector<LaunchPlan> lower(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
-                                const Node*& current);
-  bool splittable(const KernelPlan& p) const;
-  void lower_split(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
-                   std::vector<LaunchPlan>& out, const Node*& current);
-  static LaunchPlan finish(KernelBuilder& kb, LaunchPlan lp, std::vector<const Node*> outputs);
-  void lower_elementwise(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
-  // `transposed`: matmuls whose right operand was copied, transposed, into a temporary.
-  void lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp, const Node*& current,
-                  const std::unordered_map<const Node*, int32_t>& transposed);
-  LaunchPlan lower_transpose(const Node* b, const std::unordered_set<const Node*>& in_buffers, int32_t& temp);
-  void lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
-  bool order_launches(std::vector<LaunchPlan>& launches, const std::vector<KernelPlan>& plans);
-
-  const Function& f_;
-  std::vector<NodeRef> order_;
-  std::unordered_map<const Node*, int> pos_;
-  std::unordered_set<const Node*> args_, stored_, roots_, no_fuse_, own_kernel_;
-  std::vector<int64_t> temp_bytes_;
-};
 
 std::vector<KernelPlan> Scheduler::plan() const {
   std::vector<const Node*> roots(roots_.begin(), roots_.end());
@@ -162,9 +52,10 @@ std::vector<KernelPlan> Scheduler::plan() const {
   std::map<RowSpace, size_t> rows;
   std::map<Shape, size_t> elementwise;
   for (const Node* r : roots) {
-    if (r->op() == Op::ScatterAdd) {
+    if (r->op() == Op::ScatterAdd || (gemm_eligible(r) && stored_.count(r))) {
       KernelPlan p;
       p.kind = kernel::KernelKind::Serial;
+      p.gemm = r->op() == Op::Matmul;
       p.shape = r->shape();
       p.outputs = {r};
       plans.push_back(std::move(p));
@@ -184,7 +75,7 @@ std::vector<KernelPlan> Scheduler::plan() const {
     }
   }
   for (const Node* r : roots) {
-    if (r->op() == Op::ScatterAdd || is_reduction(r)) continue;
+    if (r->op() == Op::ScatterAdd || is_reduction(r)) continue;  // (gemm matmuls included)
     // An elementwise value of a row kernel's shape (or reduced shape) that uses its
     // reductions is stored by that kernel.
     bool fused = false;
@@ -210,460 +101,6 @@ std::vector<KernelPlan> Scheduler::plan() const {
   return plans;
 }
 
-
-namespace {
-
-std::vector<int32_t> non_unit_dims(KernelBuilder& kb, const Shape& shape) {
-  std::vector<int32_t> dims;
-  for (int64_t d : shape)
-    if (d != 1) dims.push_back(kb.dim(d));
-  return dims;
-}
-
-}  // namespace
-
-void Scheduler::lower_elementwise(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp) {
-  kernel::Kernel& k = kb.kernel();
-  k.kind = kernel::KernelKind::Elementwise;
-  k.phases.emplace_back();
-  kernel::Phase& ph = k.phases.back();
-  ph.kind = kernel::Phase::Kind::Store;
-  PhaseBuilder pb(kb, ph);
-  const Shape& s = p.shape;
-  std::vector<int32_t> point;
-  if (!s.empty()) {
-    Shape leading(s.begin(), s.end() - 1);
-    k.outer = non_unit_dims(kb, leading);
-    ph.inner = non_unit_dims(kb, Shape{s.back()});
-    if (!leading.empty()) point = pb.unflatten(pb.outer_index(), leading);
-    point.push_back(s.back() == 1 ? pb.const_i64(0) : pb.inner_index());
-    lp.outer_extent = numel(leading);
-  }
-  lp.elementwise_extent = numel(s);
-  for (const Node* out : p.outputs) {
-    int32_t v = pb.value(out, point);
-    ph.stores.push_back({kb.buffer(out, true), pb.flatten(point, s), v});
-  }
-}
-
-void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp, const Node*& current,
-                           const std::unordered_map<const Node*, int32_t>& transposed) {
-  kernel::Kernel& k = kb.kernel();
-  k.kind = kernel::KernelKind::Rows;
-  const RowSpace& sp = p.space;
-  Shape kept = sp.kept(), reduced = sp.reduced();
-  k.outer = non_unit_dims(kb, kept);
-  lp.outer_extent = numel(kept);
-  // Levels: a reduction comes after the reductions of this kernel it uses.
-  std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end());
-  std::unordered_map<const Node*, int> level;
-  int levels = 0;
-  for (const Node* r : p.reductions) {
-    int l = 1;
-    for (const Node* q : p.reductions)
-      if (level.count(q) && reaches(r, {q}, self)) l = std::max(l, level[q] + 1);
-    level[r] = l;
-    levels = std::max(levels, l);
-  }
-  // Builds a phase over `inner` dims; returns the point in the row space and the outer point.
-  auto start_phase = [&](kernel::Phase::Kind kind, bool over_reduced, PhaseBuilder*& pb) {
-    k.phases.emplace_back();
-    kernel::Phase& ph = k.phases.back();
-    ph.kind = kind;
-    if (over_reduced) ph.inner = non_unit_dims(kb, reduced);
-    pb = new PhaseBuilder(kb, ph);
-    std::vector<int32_t> outer = pb->unflatten(pb->outer_index(), kept);
-    pb->set_outer_point(outer);
-    std::vector<int32_t> inner = over_reduced ? pb->unflatten(pb->inner_index(), reduced) : std::vector<int32_t>{};
-    std::vector<int32_t> point;
-    size_t oi = 0, ii = 0;
-    for (size_t d = 0; d < sp.shape.size() && over_reduced; ++d)
-      point.push_back(std::binary_search(sp.axes.begin(), sp.axes.end(), static_cast<int64_t>(d)) ? inner[ii++]
-                                                                                                 : outer[oi++]);
-    return std::make_pair(point, outer);
-  };
-  for (int l = 1; l <= levels; ++l) {
-    PhaseBuilder* pb = nullptr;
-    auto [point, outer] = start_phase(kernel::Phase::Kind::Reduce, true, pb);
-    std::unique_ptr<PhaseBuilder> owner(pb);
-    std::vector<std::pair<const Node*, int32_t>> done;
-    for (const Node* r : p.reductions) {
-      if (level[r] != l) continue;
-      current = r;
-      int32_t v;
-      Op rop = r->op();
-      if (rop == Op::Matmul) {
-        const Node* a = r->operands()[0].get();
-        const Node* b = r->operands()[1].get();
-        size_t R = kept.size();
-        int32_t kk = point.back();
-        auto batch_point = [&](const Node* x) {
-          std::vector<int32_t> q;
-          size_t xr = x->shape().size();
-          for (size_t d = 0; d + 2 < xr; ++d)
-            q.push_back(x->shape()[d] == 1 ? pb->const_i64(0) : outer[(R - 2) - (xr - 2) + d]);
-          return q;
-        };
-        std::vector<int32_t> pa = batch_point(a), pbq = batch_point(b);
-        pa.push_back(outer[R - 2]);
-        pa.push_back(kk);
-        int32_t vb;
-        auto bt = transposed.find(r);
-        if (bt != transposed.end()) {  // b^T[..., n, k]: contiguous along k
-          pbq.push_back(outer[R - 1]);
-          pbq.push_back(kk);
-          kernel::Inst load;
-          load.kind = kernel::Inst::Kind::Load;
-          load.type = b->dtype();
-          load.imm = kb.temp_buffer(bt->second, b->dtype(), false);
-          load.args = {pb->flatten(pbq, transposed_shape(b->shape()))};
-          vb = pb->inst(load);
-        } else {
-          pbq.push_back(kk);
-          pbq.push_back(outer[R - 1]);
-          vb = pb->value(b, pbq);
-        }
-        // Products of f16/bf16/f32 values are exact in f64, so the sum rounds once, as in
-        // the interpreter; f64 and integer products are in their own dtype.
-        DType t = wide_type(r);
-        int32_t va = pb->value(a, pa);
-        if (t != r->dtype()) {
-          va = pb->op(Op::Cast, t, {va});
-          vb = pb->op(Op::Cast, t, {vb});
-        }
-        v = pb->op(Op::Mul, t, {va, vb});
-        rop = Op::ReduceSum;
-      } else {
-        v = pb->value(r->operands()[0].get(), point);
-      }
-      int32_t acc = k.num_accs++;
-      DType acc_type = r->op() == Op::Matmul ? wide_type(r) : r->dtype();
-      k.phases.back().reductions.push_back({rop, v, acc, acc_type});
-      done.emplace_back(r, acc);
-    }
-    for (auto [r, acc] : done) {
-      DType t = r->op() == Op::Matmul ? wide_type(r) : r->dtype();
-      kb.set_acc(r, acc, t != r->dtype() ? std::optional<DType>(t) : std::nullopt);
-    }
-  }
-  std::vector<const Node*> full, row;
-  for (const Node* o : p.outputs) {
-    if (!is_reduction(o) && o->shape() == sp.shape && sp.shape != kept)
-      full.push_back(o);
-    else
-      row.push_back(o);
-  }
-  if (!full.empty()) {
-    PhaseBuilder* pb = nullptr;
-    auto [point, outer] = start_phase(kernel::Phase::Kind::Store, true, pb);
-    std::unique_ptr<PhaseBuilder> owner(pb);
-    for (const Node* o : full) {
-      current = o;
-      int32_t v = pb->value(o, point);
-      k.phases.back().stores.push_back({kb.buffer(o, true), pb->flatten(point, sp.shape), v});
-    }
-  }
-  if (!row.empty()) {
-    PhaseBuilder* pb = nullptr;
-    auto [point, outer] = start_phase(kernel::Phase::Kind::Store, false, pb);
-    std::unique_ptr<PhaseBuilder> owner(pb);
-    for (const Node* o : row) {
-      current = o;
-      int32_t v = pb->value(o, outer);
-      k.phases.back().stores.push_back({kb.buffer(o, true), pb->flatten(outer, kept), v});
-    }
-  }
-}
-
-void Scheduler::lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp) {
-  kernel::Kernel& k = kb.kernel();
-  k.kind = kernel::KernelKind::Serial;
-  const Node* out = p.outputs[0];
-  const Node* dst = out->operands()[0].get();
-  const Node* idx = out->operands()[1].get();
-  const Node* src = out->operands()[2].get();
-  int64_t axis = out->attrs().axis;
-  int32_t ob = kb.buffer(out, true);
-  lp.outer_extent = 1;
-  {  // out = dst
-    k.phases.emplace_back();
-    kernel::Phase& ph = k.phases.back();
-    ph.inner = non_unit_dims(kb, dst->shape());
-    PhaseBuilder pb(kb, ph);
-    std::vector<int32_t> point = pb.unflatten(pb.inner_index(), dst->shape());
-    int32_t v = pb.value(dst, point);
-    ph.stores.push_back({ob, pb.flatten(point, dst->shape()), v});
-  }
-  int64_t n = dst->shape()[axis];
-  if (n == 0 || idx->numel() == 0) return;
-  k.phases.emplace_back();
-  kernel::Phase& ph = k.phases.back();
-  ph.inner = non_unit_dims(kb, idx->shape());
-  PhaseBuilder pb(kb, ph);
-  std::vector<int32_t> point = pb.unflatten(pb.inner_index(), idx->shape());
-  int32_t i = pb.value(idx, point);
-  if (idx->dtype() != DType::I64) i = pb.op(Op::Cast, DType::I64, {i});
-  int32_t d = pb.dim(n), zero = pb.const_i64(0);
-  // i < 0 means i + n; still out of range: dropped (the element is written back unchanged).
-  int32_t wrapped = pb.op(Op::Where, DType::I64, {pb.op(Op::Lt, DType::Bool, {i, zero}), pb.add(i, d), i});
-  int32_t ok = pb.op(Op::LogicalAnd, DType::Bool,
-                     {pb.op(Op::Ge, DType::Bool, {wrapped, zero}), pb.op(Op::Lt, DType::Bool, {wrapped, d})});
-  std::vector<int32_t> target = point;
-  target[axis] = pb.op(Op::Clamp, DType::I64, {wrapped, zero, pb.op(Op::Sub, DType::I64, {d, pb.const_i64(1)})});
-  int32_t flat = pb.flatten(target, dst->shape());
-  kernel::Inst load;
-  load.kind = kernel::Inst::Kind::Load;
-  load.type = out->dtype();
-  load.imm = ob;
-  load.args = {flat};
-  int32_t cur = pb.inst(load);
-  int32_t sum = pb.op(Op::Add, out->dtype(), {cur, pb.value(src, point)});
-  ph.stores.push_back({ob, flat, pb.op(Op::Where, out->dtype(), {ok, sum, cur})});
-}
-
-// A reduction of a few long rows is split: a first kernel reduces kSplits equal slices of
-// each row in parallel into partial results (floating sums and products widened to f64), a
-// second combines the slices in order, reduces the few elements left over, merges the two
-// and stores the results and their epilogues. The split never depends on the thread count,
-// so results do not either.
-constexpr int64_t kSplits = 64;
-constexpr int64_t kSplitMaxRows = 16;
-constexpr int64_t kSplitMinRow = int64_t{1} << 15;
-
-bool Scheduler::splittable(const KernelPlan& p) const {
-  if (p.kind != kernel::KernelKind::Rows) return false;
-  if (numel(p.space.kept()) > kSplitMaxRows || numel(p.space.reduced()) < kSplitMinRow) return false;
-  std::unordered_set<const Node*> reds(p.reductions.begin(), p.reductions.end());
-  std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end());
-  for (const Node* r : p.reductions) {
-    switch (r->op()) {
-      case Op::ReduceSum:
-      case Op::ReduceProd:
-      case Op::ReduceMax:
-      case Op::ReduceMin:
-      case Op::ReduceAny:
-      case Op::ReduceAll: break;
-      default: return false;
-    }
-    std::unordered_set<const Node*> others = reds;
-    others.erase(r);
-    if (reaches(r, others, self)) return false;  // one level of reductions only
-  }
-  for (const Node* o : p.outputs)
-    if (!is_reduction(o) && o->shape() != p.space.kept()) return false;
-  return true;
-}
-
-namespace {
-
-DType partial_type(const Node* r) {
-  bool widen = is_float(r->dtype()) && (r->op() == Op::ReduceSum || r->op() == Op::ReduceProd);
-  return widen ? DType::F64 : r->dtype();
-}
-
-}  // namespace
-
-// The elementwise op that merges two partial results of a reduction.
-Op combine_op(Op reduce_op) {
-  switch (reduce_op) {
-    case Op::ReduceSum: return Op::Add;
-    case Op::ReduceProd: return Op::Mul;
-    case Op::ReduceMax: return Op::Maximum;
-    case Op::ReduceMin: return Op::Minimum;
-    case Op::ReduceAny: return Op::LogicalOr;
-    case Op::ReduceAll: return Op::LogicalAnd;
-    default: break;
-  }
-  KILN_CHECK(false) << "no combine op for " << op_name(reduce_op);
-  return Op::Add;
-}
-
-void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
-                            std::vector<LaunchPlan>& out, const Node*& current) {
-  const RowSpace& sp = p.space;
-  Shape kept = sp.kept(), reduced = sp.reduced();
-  Shape sliced = kept;
-  sliced.push_back(kSplits);
-  // kSplits slices of `slice` elements each, then a tail of fewer than kSplits elements.
-  const int64_t row = numel(reduced), slice = row / kSplits, tail = row - slice * kSplits;
-  // The row-space point of reduced element g of the row at outer point `outer`.
-  auto row_point = [&](PhaseBuilder& pb, const std::vector<int32_t>& outer, int32_t g) {
-    std::vector<int32_t> inner = pb.unflatten(g, reduced), point;
-    size_t oi = 0, ii = 0;
-    for (size_t d = 0; d < sp.shape.size(); ++d)
-      point.push_back(std::binary_search(sp.axes.begin(), sp.axes.end(), static_cast<int64_t>(d)) ? inner[ii++]
-                                                                                                 : outer[oi++]);
-    return point;
-  };
-  // Reduces the operands of p's reductions at reduced elements base + r in a new phase.
-  auto reduce_phase = [&](KernelBuilder& kb, const Shape& outer_shape, int64_t extent, bool sliced_base) {
-    kernel::Kernel& k = kb.kernel();
-    k.phases.emplace_back();
-    k.phases.back().kind = kernel::Phase::Kind::Reduce;
-    k.phases.back().inner = non_unit_dims(kb, Shape{extent});
-    PhaseBuilder pb(kb, k.phases.back());
-    std::vector<int32_t> outer = pb.unflatten(pb.outer_index(), outer_shape);
-    int32_t r = extent == 1 ? pb.const_i64(0) : pb.inner_index();
-    int32_t base = sliced_base ? pb.mul(outer.back(), pb.dim(slice)) : pb.dim(slice * kSplits);
-    std::vector<int32_t> point = row_point(pb, outer, pb.add(base, r));
-    std::vector<int32_t> accs;
-    for (const Node* red : p.reductions) {
-      current = red;
-      DType t = partial_type(red);
-      int32_t v = pb.value(red->operands()[0].get(), point);
-      if (t != red->dtype()) v = pb.op(Op::Cast, t, {v});
-      int32_t acc = k.num_accs++;
-      k.phases.back().reductions.push_back({red->op(), v, acc, t});
-      accs.push_back(acc);
-    }
-    return accs;
-  };
-  auto acc_value = [](PhaseBuilder& pb, int32_t acc, DType t) {
-    kernel::Inst a;
-    a.kind = kernel::Inst::Kind::Acc;
-    a.type = t;
-    a.imm = acc;
-    return pb.inst(a);
-  };
-  std::vector<int32_t> temps;
-  {  // Each slice of each row, in parallel: partial results into temporaries.
-    KernelBuilder kb(in_buffers);
-    kernel::Kernel& k = kb.kernel();
-    k.kind = kernel::KernelKind::Rows;
-    k.outer = non_unit_dims(kb, sliced);
-    std::vector<int32_t> accs = reduce_phase(kb, sliced, slice, true);
-    k.phases.emplace_back();
-    k.phases.back().kind = kernel::Phase::Kind::Store;
-    PhaseBuilder sb(kb, k.phases.back());
-    int32_t at = sb.flatten(sb.unflatten(sb.outer_index(), sliced), sliced);
-    for (size_t j = 0; j < p.reductions.size(); ++j) {
-      DType t = partial_type(p.reductions[j]);
-      int32_t id = static_cast<int32_t>(temp_bytes_.size());
-      temp_bytes_.push_back(numel(sliced) * dtype_size(t));
-      temps.push_back(id);
-      k.phases.back().stores.push_back({kb.temp_buffer(id, t, true), at, acc_value(sb, accs[j], t)});
-    }
-    LaunchPlan lp;
-    lp.outer_extent = numel(sliced);
-    out.push_back(finish(kb, std::move(lp), {}));
-  }
-  // Each row: its slices in order, then its tail; the results and their epilogues.
-  KernelBuilder kb(in_buffers);
-  kernel::Kernel& k = kb.kernel();
-  k.kind = kernel::KernelKind::Rows;
-  k.outer = non_unit_dims(kb, kept);
-  std::vector<int32_t> slice_accs;
-  {
-    k.phases.emplace_back();
-    k.phases.back().kind = kernel::Phase::Kind::Reduce;
-    k.phases.back().inner = non_unit_dims(kb, Shape{kSplits});
-    PhaseBuilder pb(kb, k.phases.back());
-    std::vector<int32_t> at = pb.unflatten(pb.outer_index(), kept);
-    at.push_back(pb.inner_index());
-    int32_t index = pb.flatten(at, sliced);
-    for (size_t j = 0; j < p.reductions.size(); ++j) {
-      DType t = partial_type(p.reductions[j]);
-      kernel::Inst load;
-      load.kind = kernel::Inst::Kind::Load;
-      load.type = t;
-      load.imm = kb.temp_buffer(temps[j], t, false);
-      load.args = {index};
-      int32_t acc = k.num_accs++;
-      k.phases.back().reductions.push_back({p.reductions[j]->op(), pb.inst(load), acc, t});
-      slice_accs.push_back(acc);
-    }
-  }
-  std::vector<int32_t> tail_accs;
-  if (tail > 0) tail_accs = reduce_phase(kb, kept, tail, false);
-  k.phases.emplace_back();
-  k.phases.back().kind = kernel::Phase::Kind::Store;
-  PhaseBuilder sb(kb, k.phases.back());
-  std::vector<int32_t> at = sb.unflatten(sb.outer_index(), kept);
-  sb.set_outer_point(at);
-  for (size_t j = 0; j < p.reductions.size(); ++j) {
-    const Node* red = p.reductions[j];
-    DType t = partial_type(red);
-    int32_t v = acc_value(sb, slice_accs[j], t);
-    if (tail > 0) v = sb.op(combine_op(red->op()), t, {v, acc_value(sb, tail_accs[j], t)});
-    if (t != red->dtype()) v = sb.op(Op::Cast, red->dtype(), {v});
-    sb.set_value(red, at, v);
-  }
-  for (const Node* o : p.outputs) {
-    current = o;
-    int32_t v = sb.value(o, at);
-    k.phases.back().stores.push_back({kb.buffer(o, true), sb.flatten(at, kept), v});
-  }
-  LaunchPlan lp;
-  lp.outer_extent = numel(kept);
-  out.push_back(finish(kb, std::move(lp), p.outputs));
-}
-
-LaunchPlan Scheduler::lower_transpose(const Node* b, const std::unordered_set<const Node*>& in_buffers,
-                                      int32_t& temp) {
-  Shape bt = transposed_shape(b->shape());
-  temp = static_cast<int32_t>(temp_bytes_.size());
-  temp_bytes_.push_back(numel(bt) * dtype_size(b->dtype()));
-  KernelBuilder kb(in_buffers);
-  kernel::Kernel& k = kb.kernel();
-  k.kind = kernel::KernelKind::Elementwise;
-  k.phases.emplace_back();
-  kernel::Phase& ph = k.phases.back();
-  Shape leading(bt.begin(), bt.end() - 1);
-  k.outer = non_unit_dims(kb, leading);
-  ph.inner = non_unit_dims(kb, Shape{bt.back()});
-  PhaseBuilder pb(kb, ph);
-  std::vector<int32_t> point = pb.unflatten(pb.outer_index(), leading);
-  point.push_back(pb.inner_index());
-  std::vector<int32_t> at = point;
-  std::swap(at[at.size() - 1], at[at.size() - 2]);
-  int32_t v = pb.value(b, at);
-  ph.stores.push_back({kb.temp_buffer(temp, b->dtype(), true), pb.flatten(point, bt), v});
-  LaunchPlan lp;
-  lp.outer_extent = numel(leading);
-  lp.elementwise_extent = numel(bt);
-  return finish(kb, std::move(lp), {});
-}
-
-LaunchPlan Scheduler::finish(KernelBuilder& kb, LaunchPlan lp, std::vector<const Node*> outputs) {
-  for (const Node* o : outputs) kb.buffer(o, true);
-  kernel::check_kernel(kb.kernel());
-  lp.kernel = std::move(kb.kernel());
-  lp.buffers = kb.buffer_refs();
-  lp.dims = kb.dim_values();
-  lp.params = kb.param_values();
-  lp.param_sources = kb.param_sources();
-  lp.outputs = std::move(outputs);
-  return lp;
-}
-
-std::vector<LaunchPlan> Scheduler::lower(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,
-                                         const Node*& current) {
-  std::vector<LaunchPlan> out;
-  if (splittable(p)) {
-    lower_split(p, in_buffers, out, current);
-    return out;
-  }
-  // A matmul reads its right operand down columns; a transposed copy makes that contiguous.
-  std::unordered_map<const Node*, int32_t> transposed;
-  for (const Node* r : p.reductions) {
-    if (r->op() != Op::Matmul) continue;
-    const Shape& bs = r->operands()[1]->shape();
-    if (bs[bs.size() - 2] == 1 || bs.back() == 1) continue;
-    int32_t temp = -1;
-    out.push_back(lower_transpose(r->operands()[1].get(), in_buffers, temp));
-    transposed[r] = temp;
-  }
-  KernelBuilder kb(in_buffers);
-  LaunchPlan lp;
-  switch (p.kind) {
-    case kernel::KernelKind::Elementwise: lower_elementwise(p, kb, lp); break;
-    case kernel::KernelKind::Rows: lower_rows(p, kb, lp, current, transposed); break;
-    case kernel::KernelKind::Serial: lower_scatter(p, kb, lp); break;
-  }
-  out.push_back(finish(kb, std::move(lp), p.outputs));
-  return out;
-}
-
 std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plans) {
   std::vector<LaunchPlan> launches;
   temp_bytes_.clear();
@@ -680,7 +117,9 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
     } catch (const NeedsBuffer& nb) {
       const Node* n = nb.node;
       bool mine = std::find(p.reductions.begin(), p.reductions.end(), n) != p.reductions.end();
-      if (is_reduction(n) && !roots_.count(n)) {
+      if (gemm_eligible(n)) {
+        add_stored(n);  // computed by the GEMM routine into a buffer of its own
+      } else if (is_reduction(n) && !roots_.count(n)) {
         roots_.insert(n);  // a row kernel of its own, or a phase of this one; no buffer yet
       } else if (mine && current && !is_reduction(current)) {
         no_fuse_.insert(current);  // the epilogue needs n where n is no accumulator
@@ -758,8 +197,8 @@ bool Scheduler::order_launches(std::vector<LaunchPlan>& launches, const std::vec
   return false;
 }
 
-}  // namespace
+}  // namespace scheduling
 
-Schedule schedule(const Function& f) { return Scheduler(f).run(); }
+Schedule schedule(const Function& f) { return scheduling::Scheduler(f).run(); }
 
 }  // namespace kiln

@@ -23,9 +23,19 @@
 
 namespace kiln {
 
+// A launch that runs one of kiln's own routines instead of generated code.
+enum class Builtin : uint8_t {
+  None,
+  // runtime/gemm.hpp: buffers {a, b, c}; builtin_args {batch, m, n, k, a_batch_stride,
+  // b_batch_stride}; the dtype is the buffers' (f32 or f64).
+  Gemm,
+};
+
 // One kernel launch: the kernel and what it binds.
 struct LaunchPlan {
-  kernel::Kernel kernel;
+  Builtin builtin = Builtin::None;
+  std::vector<int64_t> builtin_args;
+  kernel::Kernel kernel;                // empty for builtins
   std::vector<BufferRef> buffers;     // what each buffer parameter binds
   std::vector<int64_t> dims;          // launch dims
   std::vector<Scalar> params;         // launch scalar parameters (dtypes: kernel.params)

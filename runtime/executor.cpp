@@ -18,6 +18,7 @@
 
 #include "compiler/kernel/kernel_eval.hpp"
 #include "passes/schedule.hpp"
+#include "runtime/gemm.hpp"
 #include "runtime/host_allocator.hpp"
 #include "runtime/stats.hpp"
 #include "runtime/thread_pool.hpp"
@@ -34,6 +35,9 @@ constexpr size_t kScheduleCacheEntries = 512;
 using ParamField = KernelBuilder::ParamField;
 
 struct CachedLaunch {
+  Builtin builtin = Builtin::None;
+  std::vector<int64_t> builtin_args;
+  DType dtype = DType::F32;  // builtins: the data dtype
   kernel::KernelKind kind;
   std::vector<int64_t> dims;
   std::vector<DType> param_types;
@@ -164,6 +168,9 @@ std::shared_ptr<CachedSchedule> make_cached(const Schedule& s, const std::vector
   auto c = std::make_shared<CachedSchedule>();
   for (const LaunchPlan& lp : s.launches) {
     CachedLaunch l;
+    l.builtin = lp.builtin;
+    l.builtin_args = lp.builtin_args;
+    if (!lp.kernel.buffers.empty()) l.dtype = lp.kernel.buffers[0].dtype;
     l.kind = lp.kernel.kind;
     l.dims = lp.dims;
     l.param_types = lp.kernel.params;
@@ -187,7 +194,25 @@ Scalar param_value(const Node& n, ParamField field) {
   return {};
 }
 
+void launch_builtin(const CachedLaunch& l, void* const* buffers) {
+  switch (l.builtin) {
+    case Builtin::Gemm: {
+      const std::vector<int64_t>& g = l.builtin_args;
+      if (l.dtype == DType::F32)
+        gemm_f32(static_cast<const float*>(buffers[0]), static_cast<const float*>(buffers[1]),
+                 static_cast<float*>(buffers[2]), g[0], g[1], g[2], g[3], g[4], g[5]);
+      else
+        gemm_f64(static_cast<const double*>(buffers[0]), static_cast<const double*>(buffers[1]),
+                 static_cast<double*>(buffers[2]), g[0], g[1], g[2], g[3], g[4], g[5]);
+      return;
+    }
+    case Builtin::None: break;
+  }
+  KILN_CHECK(false) << "not a builtin launch";
+}
+
 void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params) {
+  if (l.builtin != Builtin::None) return launch_builtin(l, buffers);
   const int64_t* dims = l.dims.data();
   int64_t total = 0, grain = 1;
   switch (l.kind) {
@@ -233,7 +258,8 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
       auto c = make_cached(s, nodes);
       c->backend = backend;
       c->key = std::move(key);
-      for (size_t i = 0; i < s.launches.size(); ++i) c->launches[i].run = prepare(s.launches[i].kernel);
+      for (size_t i = 0; i < s.launches.size(); ++i)
+        if (s.launches[i].builtin == Builtin::None) c->launches[i].run = prepare(s.launches[i].kernel);
       schedule_cache().insert(h, c);
       cached = c;
     }
