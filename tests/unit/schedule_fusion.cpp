@@ -104,12 +104,20 @@ TEST_CASE("reductions over other axes and matmul with an epilogue") {
   check_same_as_interpreter({s0, s02, am});
   Array w = random_uniform({8, 5}, 8);
   Array b = random_uniform({5}, 9);
+  eval(x, w, b);
   Array h = maximum(matmul(x, w) + b, 0.0f);  // relu(x @ w + b)
-  // A transposed copy of w (so the products read along rows), then matmul with its epilogue.
+  // f32: the GEMM routine, then the epilogue.
   CHECK(kernels_of({h}) == 2);
   check_same_as_interpreter({h}, 1e-6);
+  // The operand a transposed view: copied to a contiguous buffer first.
+  CHECK(kernels_of({matmul(transpose(w), transpose(x.slice({{0, 1}}).reshape({7, 8})))}) == 3);
   check_same_as_interpreter({matmul(random_uniform({2, 1, 3, 4}, 10), random_uniform({5, 4, 2}, 11))}, 1e-6);
-  check_same_as_interpreter({matmul(arange(12, i32).reshape({3, 4}), arange(8, i32).reshape({4, 2}))});
+  check_same_as_interpreter({matmul(random_uniform({2, 3, 4}, 12), random_uniform({4, 2}, 13))}, 1e-6);
+  // Integers (and f16) go through a row kernel: a transposed copy of b, then the products.
+  Array ia = arange(12, i32).reshape({3, 4}), ib = arange(8, i32).reshape({4, 2});
+  eval(ia, ib);
+  CHECK(kernels_of({matmul(ia, ib)}) == 2);
+  check_same_as_interpreter({matmul(ia, ib)});
 }
 
 TEST_CASE("values used by kernels of different shapes get buffers, results are correct") {
