@@ -22,7 +22,9 @@ void gemm(const T* a, const T* b, T* c, int64_t batch, int64_t m, int64_t n, int
       const T* arow = a + bi * a_stride + i * k;
       const T* bmat = b + bi * b_stride;
       T* crow = c + r * n;
-      std::fill(crow, crow + n, T(0));
+      // -0.0 is the identity of IEEE addition: a sum of -0.0 products stays -0.0, as in the
+      // interpreter; an empty sum (k = 0) is +0.0.
+      std::fill(crow, crow + n, k > 0 ? T(-0.0) : T(0));
       for (int64_t p = 0; p < k; ++p) {
         T s = arow[p];
         const T* brow = bmat + p * n;
