@@ -10,10 +10,17 @@ namespace kiln::frontend {
 SourceLoc to_loc(SourceLocation loc) {
   const char* file = loc.file_name();
   if (!file || !*file) return {};
-  const char* base = file;
-  for (const char* p = file; *p; ++p)
-    if (*p == '/' || *p == '\\') base = p + 1;
-  return {base, loc.line()};
+  // The same few file names come back all the time: remember the last one's base name.
+  thread_local const char* last_file = nullptr;
+  thread_local const char* last_base = nullptr;
+  if (file != last_file) {
+    const char* base = file;
+    for (const char* p = file; *p; ++p)
+      if (*p == '/' || *p == '\\') base = p + 1;
+    last_file = file;
+    last_base = base;
+  }
+  return {last_base, loc.line()};
 }
 
 const NodeRef& node_of(const Array& a, std::string_view what, SourceLocation loc) {

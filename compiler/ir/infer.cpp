@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 namespace kiln {
 namespace {
@@ -294,9 +295,17 @@ TensorType infer_type(Op op, std::span<const TensorType* const> in, const Attrs&
 
 TensorType infer_type(Op op, std::span<const NodeRef> operands, const Attrs& attrs, const TensorType* given,
                       SourceLoc loc) {
-  std::vector<const TensorType*> types;
-  types.reserve(operands.size());
-  for (const NodeRef& o : operands) types.push_back(&o->type());
+  // Most ops have at most three operands: no allocation for them.
+  std::array<const TensorType*, 4> small;
+  std::vector<const TensorType*> large;
+  std::span<const TensorType*> types;
+  if (operands.size() <= small.size()) {
+    for (size_t i = 0; i < operands.size(); ++i) small[i] = &operands[i]->type();
+    types = std::span<const TensorType*>(small.data(), operands.size());
+  } else {
+    for (const NodeRef& o : operands) large.push_back(&o->type());
+    types = large;
+  }
   return infer_type(op, types, attrs, given, loc);
 }
 

@@ -125,7 +125,11 @@ struct NodeTable {
   std::unordered_multimap<uint64_t, Node*> map;
 
   static NodeTable& get() {
-    static NodeTable* t = new NodeTable();
+    static NodeTable* t = [] {
+      auto* table = new NodeTable();
+      table->map.reserve(4096);  // no rehashing while graphs are small
+      return table;
+    }();
     return *t;
   }
 
