@@ -1,5 +1,6 @@
 // The kiln demo: a lazy expression over a million elements, reduced, printed with the text
-// IR that kiln recorded for it. Nothing is computed until a value is asked for.
+// IR that kiln recorded for it. Nothing is computed until a value is asked for; then kiln
+// fuses, compiles (or loads from its cache) and runs the kernels.
 #include <kiln/kiln.hpp>
 
 #include <cstdio>
@@ -25,6 +26,11 @@ int main() {
   kiln::Array mm = kiln::matmul(a, kiln::transpose(a));
   std::cout << "a @ a.T =\n" << mm << "\n";
   std::cout << "softmax of each row of a =\n" << kiln::softmax(a, 1) << "\n";
+
+  kiln::Stats st = kiln::stats();
+  std::printf("kernels compiled: %lld, loaded from the disk cache: %lld, launches: %lld\n",
+              static_cast<long long>(st.kernels_compiled), static_cast<long long>(st.disk_hits),
+              static_cast<long long>(st.launches));
 
   // Mistakes are reported with the line that made them.
   try {
