@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -106,15 +107,15 @@ void tile_base_f64(int64_t kc, const double* ap, const double* bp, double* c, in
 // (fresh large allocations cost page faults).
 class Scratch {
  public:
-  ~Scratch() { ::operator delete(data_, std::align_val_t{64}); }
+  ~Scratch() { std::free(data_); }
   template <class T>
   T* get(size_t count) {
-    size_t bytes = count * sizeof(T);
+    size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
     if (bytes > bytes_) {
-      ::operator delete(data_, std::align_val_t{64});
-      data_ = nullptr;
-      data_ = ::operator new(bytes, std::align_val_t{64});
-      bytes_ = bytes;
+      std::free(data_);
+      data_ = std::aligned_alloc(64, bytes);
+      bytes_ = data_ ? bytes : 0;
+      if (!data_) throw std::bad_alloc();
     }
     return static_cast<T*>(data_);
   }
@@ -243,20 +244,25 @@ Kernel<T> kernel_for(Isa isa) {
   switch (isa) {
 #if KILN_GEMM_X86
     case Isa::kAvx512:
-      if constexpr (f32) return {tile_avx512_f32, 12, 32, "avx512", run_task<T, 12>};
-      else return {tile_avx512_f64, 12, 16, "avx512", run_task<T, 12>};
+      if constexpr (f32)
+        return {tile_avx512_f32, 12, 32, "avx512", run_task<T, 12>};
+      else
+        return {tile_avx512_f64, 12, 16, "avx512", run_task<T, 12>};
     case Isa::kAvx2:
-      if constexpr (f32) return {tile_avx2_f32, 6, 16, "avx2", run_task<T, 6>};
-      else return {tile_avx2_f64, 6, 8, "avx2", run_task<T, 6>};
+      if constexpr (f32)
+        return {tile_avx2_f32, 6, 16, "avx2", run_task<T, 6>};
+      else
+        return {tile_avx2_f64, 6, 8, "avx2", run_task<T, 6>};
 #else
     case Isa::kAvx512:
     case Isa::kAvx2:
 #endif
-    case Isa::kBase:
-      break;
+    case Isa::kBase: break;
   }
-  if constexpr (f32) return {tile_base_f32, 4, 8, "base", run_task<T, 4>};
-  else return {tile_base_f64, 4, 4, "base", run_task<T, 4>};
+  if constexpr (f32)
+    return {tile_base_f32, 4, 8, "base", run_task<T, 4>};
+  else
+    return {tile_base_f64, 4, 4, "base", run_task<T, 4>};
 }
 
 Isa best_isa() {

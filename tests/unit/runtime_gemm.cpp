@@ -74,10 +74,12 @@ Case<T> make_case(int64_t batch, int64_t m, int64_t n, int64_t k, int64_t a_stri
 template <class T>
 bool run_gemm(const char* isa, const Case<T>& t, T* c) {
   if constexpr (sizeof(T) == 4) {
-    if (isa) return detail::gemm_f32_isa(isa, t.a.data(), t.b.data(), c, t.batch, t.m, t.n, t.k, t.a_stride, t.b_stride);
+    if (isa)
+      return detail::gemm_f32_isa(isa, t.a.data(), t.b.data(), c, t.batch, t.m, t.n, t.k, t.a_stride, t.b_stride);
     gemm_f32(t.a.data(), t.b.data(), c, t.batch, t.m, t.n, t.k, t.a_stride, t.b_stride);
   } else {
-    if (isa) return detail::gemm_f64_isa(isa, t.a.data(), t.b.data(), c, t.batch, t.m, t.n, t.k, t.a_stride, t.b_stride);
+    if (isa)
+      return detail::gemm_f64_isa(isa, t.a.data(), t.b.data(), c, t.batch, t.m, t.n, t.k, t.a_stride, t.b_stride);
     gemm_f64(t.a.data(), t.b.data(), c, t.batch, t.m, t.n, t.k, t.a_stride, t.b_stride);
   }
   return true;
@@ -109,9 +111,8 @@ void check_close(const Case<T>& t, const std::vector<T>& c, const std::string& w
         }
         W got = c[static_cast<size_t>((bi * t.m + i) * t.n + j)];
         if (!(std::abs(got - sum) <= W(t.k + 1) * eps * mag) && bad++ == 0)
-          first = "item " + std::to_string(bi) + " (" + std::to_string(i) + ", " + std::to_string(j) +
-                  "): got " + std::to_string(static_cast<double>(got)) + ", want " +
-                  std::to_string(static_cast<double>(sum));
+          first = "item " + std::to_string(bi) + " (" + std::to_string(i) + ", " + std::to_string(j) + "): got " +
+                  std::to_string(static_cast<double>(got)) + ", want " + std::to_string(static_cast<double>(sum));
       }
   }
   CHECK_MESSAGE(bad == 0, what << ": " << bad << " wrong elements, first " << first);
@@ -119,17 +120,17 @@ void check_close(const Case<T>& t, const std::vector<T>& c, const std::string& w
 
 template <class T>
 std::string shape(const Case<T>& t) {
-  return std::to_string(t.batch) + " x " + std::to_string(t.m) + "x" + std::to_string(t.n) + "x" +
-         std::to_string(t.k) + " strides " + std::to_string(t.a_stride) + "/" + std::to_string(t.b_stride);
+  return std::to_string(t.batch) + " x " + std::to_string(t.m) + "x" + std::to_string(t.n) + "x" + std::to_string(t.k) +
+         " strides " + std::to_string(t.a_stride) + "/" + std::to_string(t.b_stride);
 }
 
 // Shapes (m, n, k) around the tiles (MR up to 12, NR up to 32), the task blocks (192 rows,
 // 512 columns) and the k slices (512 deep), plus degenerate and prime sizes.
 const int64_t kShapes[][3] = {
-    {1, 1, 1},    {1, 1, 7},    {2, 3, 1},     {1, 33, 5},    {13, 1, 9},    {4, 8, 4},     {12, 32, 16},
-    {13, 33, 17}, {11, 31, 64}, {7, 17, 129},  {25, 65, 131}, {37, 97, 257}, {96, 64, 513}, {193, 40, 33},
-    {41, 517, 19}, {211, 523, 37}, {97, 1031, 11}, {389, 12, 300}, {3, 700, 600}, {1, 1, 513},
-    {5, 40, 1100}, {26, 70, 1024},
+    {1, 1, 1},     {1, 1, 7},     {2, 3, 1},     {1, 33, 5},     {13, 1, 9},     {4, 8, 4},
+    {12, 32, 16},  {13, 33, 17},  {11, 31, 64},  {7, 17, 129},   {25, 65, 131},  {37, 97, 257},
+    {96, 64, 513}, {193, 40, 33}, {41, 517, 19}, {211, 523, 37}, {97, 1031, 11}, {389, 12, 300},
+    {3, 700, 600}, {1, 1, 513},   {5, 40, 1100}, {26, 70, 1024},
 };
 
 template <class T>
