@@ -32,27 +32,58 @@ struct Vec {
   typedef T Unaligned __attribute__((vector_size(W * sizeof(T)), aligned(sizeof(T)), may_alias));
 };
 
+// c + a * b with one rounding, for the x86 kernels, at every optimisation level. Inline
+// assembly rather than intrinsics: an intrinsic may only be inlined into a function built for
+// its ISA, which the shared tile_body template cannot be; GCC would contract c + a * b itself,
+// but only from -O2 on. The operand size (xmm, ymm, zmm) follows the vector type.
+// (Vectors pass by reference: by value, GCC warns of an ABI that varies with the target.)
+template <class V>
+__attribute__((always_inline)) inline void fused_madd(V& c, const V& a, const V& b) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if constexpr (sizeof(a[0]) == 4)
+    asm("vfmadd231ps {%2, %1, %0|%0, %1, %2}" : "+v"(c) : "v"(a), "v"(b));
+  else
+    asm("vfmadd231pd {%2, %1, %0|%0, %1, %2}" : "+v"(c) : "v"(a), "v"(b));
+#else
+  static_assert(sizeof(V) == 0, "fused_madd is for the x86 FMA kernels");
+#endif
+}
+
 // C[0:MR, 0:NV*W] (row stride ldc) = (accumulate ? C : 0) + Ap^T Bp, where Ap holds kc
 // columns of MR values of A (ap[p * MR + i] = A[i][p]) and Bp kc rows of NV*W values of B.
-// Inlined into the per-ISA kernels below, which choose the instructions (GCC contracts
-// c + a * b into one FMA there: -ffp-contract=fast is its default outside ISO C).
-template <class T, int W, int MR, int NV>
+// Each accumulator is one chain over p, fused (kFused) or rounded after each multiply and add.
+// Inlined into the per-ISA kernels below, which give it its instructions.
+template <class T, int W, int MR, int NV, bool kFused>
 __attribute__((always_inline)) inline void tile_body(int64_t kc, const T* __restrict ap, const T* __restrict bp,
                                                      T* __restrict c, int64_t ldc, bool accumulate) {
   using V = typename Vec<T, W>::V;
   using U = typename Vec<T, W>::Unaligned;
+  // Fully unrolled, so that the accumulators live in registers.
   V acc[MR][NV];
+#pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = accumulate ? V(*reinterpret_cast<const U*>(c + i * ldc + v * W)) : V{};
   for (int64_t p = 0; p < kc; ++p) {
     V b[NV];
+#pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) b[v] = *reinterpret_cast<const V*>(bp + p * NV * W + v * W);
+#pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       T a = ap[p * MR + i];
-      for (int v = 0; v < NV; ++v) acc[i][v] += a * b[v];
+      if constexpr (kFused) {
+        V av = a - V{};  // a in every lane (x - +0 is x, -0 and NaN included)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) fused_madd(acc[i][v], av, b[v]);
+      } else {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] += a * b[v];
+      }
     }
   }
+#pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) *reinterpret_cast<U*>(c + i * ldc + v * W) = acc[i][v];
 }
 
@@ -79,26 +110,26 @@ constexpr int kMaxNr = 32;
 #define KILN_GEMM_X86 1
 __attribute__((target("avx512f,fma"))) void tile_avx512_f32(int64_t kc, const float* ap, const float* bp, float* c,
                                                             int64_t ldc, bool accumulate) {
-  tile_body<float, 16, 12, 2>(kc, ap, bp, c, ldc, accumulate);
+  tile_body<float, 16, 12, 2, true>(kc, ap, bp, c, ldc, accumulate);
 }
 __attribute__((target("avx512f,fma"))) void tile_avx512_f64(int64_t kc, const double* ap, const double* bp, double* c,
                                                             int64_t ldc, bool accumulate) {
-  tile_body<double, 8, 12, 2>(kc, ap, bp, c, ldc, accumulate);
+  tile_body<double, 8, 12, 2, true>(kc, ap, bp, c, ldc, accumulate);
 }
 __attribute__((target("avx2,fma"))) void tile_avx2_f32(int64_t kc, const float* ap, const float* bp, float* c,
                                                        int64_t ldc, bool accumulate) {
-  tile_body<float, 8, 6, 2>(kc, ap, bp, c, ldc, accumulate);
+  tile_body<float, 8, 6, 2, true>(kc, ap, bp, c, ldc, accumulate);
 }
 __attribute__((target("avx2,fma"))) void tile_avx2_f64(int64_t kc, const double* ap, const double* bp, double* c,
                                                        int64_t ldc, bool accumulate) {
-  tile_body<double, 4, 6, 2>(kc, ap, bp, c, ldc, accumulate);
+  tile_body<double, 4, 6, 2, true>(kc, ap, bp, c, ldc, accumulate);
 }
 #endif
 void tile_base_f32(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, bool accumulate) {
-  tile_body<float, 4, 4, 2>(kc, ap, bp, c, ldc, accumulate);
+  tile_body<float, 4, 4, 2, false>(kc, ap, bp, c, ldc, accumulate);
 }
 void tile_base_f64(int64_t kc, const double* ap, const double* bp, double* c, int64_t ldc, bool accumulate) {
-  tile_body<double, 2, 4, 2>(kc, ap, bp, c, ldc, accumulate);
+  tile_body<double, 2, 4, 2, false>(kc, ap, bp, c, ldc, accumulate);
 }
 
 // ---- Packing

@@ -219,11 +219,11 @@ TEST_CASE("gemm on FMA hardware computes each element as one sequential FMA chai
       auto f = make_case<float>(1, s[0], s[1], s[2], s[0] * s[2], s[2] * s[1], 5);
       std::vector<float> fc(static_cast<size_t>(s[0] * s[1]));
       if (!run_gemm(isa, f, fc.data())) break;
-      CHECK_MESSAGE(fc == fma_chain(f), isa << " f32 " << shape(f));
+      CHECK_MESSAGE(fc == fma_chain(f), std::string(isa) << " f32 " << shape(f));
       auto d = make_case<double>(1, s[0], s[1], s[2], s[0] * s[2], s[2] * s[1], 6);
       std::vector<double> dc(static_cast<size_t>(s[0] * s[1]));
       run_gemm(isa, d, dc.data());
-      CHECK_MESSAGE(dc == fma_chain(d), isa << " f64 " << shape(d));
+      CHECK_MESSAGE(dc == fma_chain(d), std::string(isa) << " f64 " << shape(d));
     }
   }
 }
@@ -288,7 +288,7 @@ TEST_CASE("gemm propagates NaN and infinity to exactly the elements they reach")
         bool ok = i == 28 ? std::isnan(x) : j == 36 ? std::isinf(x) && x > 0 : std::isfinite(x);
         wrong += !ok;
       }
-    CHECK_MESSAGE(wrong == 0, isa);
+    CHECK_MESSAGE(wrong == 0, std::string(isa));
     // inf * 0 is NaN.
     auto z = make_case<float>(1, 3, 5, 4, 12, 20, 22);
     z.a[1 * 4 + 2] = 0.0f;
