@@ -63,7 +63,7 @@ __attribute__((always_inline)) inline void tile_body(int64_t kc, const T* __rest
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = accumulate ? V(*reinterpret_cast<const U*>(c + i * ldc + v * W)) : V{};
+    for (int v = 0; v < NV; ++v) acc[i][v] = accumulate ? V(*reinterpret_cast<const U*>(c + i * ldc + v * W)) : -V{};  // -0.0: a sum of -0.0 products stays -0.0, as in the interpreter
   for (int64_t p = 0; p < kc; ++p) {
     V b[NV];
 #pragma GCC unroll 4
