@@ -89,6 +89,13 @@ std::vector<KernelPlan> Scheduler::plan() const {
       fused = true;
     }
     if (fused) continue;
+    if (own_kernel_.count(r)) {  // not grouped with other values of its shape
+      KernelPlan p;
+      p.shape = r->shape();
+      p.outputs = {r};
+      plans.push_back(std::move(p));
+      continue;
+    }
     auto it = elementwise.find(r->shape());
     if (it == elementwise.end()) {
       KernelPlan p;
@@ -181,12 +188,17 @@ bool Scheduler::order_launches(std::vector<LaunchPlan>& launches, const std::vec
     launches = std::move(out);
     return true;
   }
-  // A cycle through fused epilogues: store them separately and plan again.
+  // A cycle through kernels that store several values (fused epilogues, or elementwise
+  // values grouped by shape): store those values in kernels of their own and plan again.
   size_t before = no_fuse_.size() + own_kernel_.size();
   for (size_t i = 0; i < n; ++i) {
     if (pending[i] == 0) continue;
-    for (const Node* o : launches[i].outputs)
-      if (!is_reduction(o) && launches[i].kernel.kind == kernel::KernelKind::Rows) no_fuse_.insert(o);
+    const LaunchPlan& lp = launches[i];
+    for (const Node* o : lp.outputs) {
+      if (!is_reduction(o) && lp.kernel.kind == kernel::KernelKind::Rows) no_fuse_.insert(o);
+      if (lp.kernel.kind == kernel::KernelKind::Elementwise && lp.builtin == Builtin::None && lp.outputs.size() > 1)
+        own_kernel_.insert(o);
+    }
   }
   if (no_fuse_.size() + own_kernel_.size() == before)
     for (size_t i = 0; i < n; ++i)

@@ -143,6 +143,9 @@ class Scheduler {
   const Function& f_;
   std::vector<NodeRef> order_;
   std::unordered_map<const Node*, int> pos_;
+  // args_: known values; stored_: values given buffers; roots_: values some kernel computes
+  // (stored_ and reductions fused as phases); no_fuse_: values not fused as epilogues of a
+  // row kernel; own_kernel_: values computed by a kernel of their own (not grouped).
   std::unordered_set<const Node*> args_, stored_, roots_, no_fuse_, own_kernel_;
   std::vector<int64_t> temp_bytes_;
 };
