@@ -18,4 +18,13 @@ void gemm_f32(const float* a, const float* b, float* c, int64_t batch, int64_t m
 void gemm_f64(const double* a, const double* b, double* c, int64_t batch, int64_t m, int64_t n, int64_t k,
               int64_t a_batch_stride, int64_t b_batch_stride);
 
+namespace detail {
+// For tests: the same product through the micro-kernel of one ISA ("avx512", "avx2" or
+// "base"); returns false, computing nothing, when this CPU cannot run it.
+bool gemm_f32_isa(const char* isa_name, const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t n,
+                  int64_t k, int64_t a_batch_stride, int64_t b_batch_stride);
+bool gemm_f64_isa(const char* isa_name, const double* a, const double* b, double* c, int64_t batch, int64_t m,
+                  int64_t n, int64_t k, int64_t a_batch_stride, int64_t b_batch_stride);
+}  // namespace detail
+
 }  // namespace kiln

@@ -20,15 +20,6 @@
 #include "runtime/thread_pool.hpp"
 #include "runtime_test_util.hpp"
 
-// Test hooks defined in runtime/gemm.cpp: the product through one named micro-kernel
-// ("avx512", "avx2" or "base"); false when this CPU cannot run it.
-namespace kiln::detail {
-bool gemm_f32_isa(const char* isa_name, const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t n,
-                  int64_t k, int64_t a_batch_stride, int64_t b_batch_stride);
-bool gemm_f64_isa(const char* isa_name, const double* a, const double* b, double* c, int64_t batch, int64_t m,
-                  int64_t n, int64_t k, int64_t a_batch_stride, int64_t b_batch_stride);
-}  // namespace kiln::detail
-
 using namespace kiln;
 
 namespace {
