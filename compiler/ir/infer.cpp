@@ -21,22 +21,10 @@ struct Ctx {
   }
 };
 
-bool accepts(Accepts a, DType t) {
-  switch (a) {
-    case Accepts::Any: return true;
-    case Accepts::Numeric: return !is_bool(t);
-    case Accepts::Float: return is_float(t);
-    case Accepts::Integer: return is_integer(t);
-    case Accepts::Unsigned: return is_unsigned(t);
-    case Accepts::IntOrBool: return is_integer(t) || is_bool(t);
-    case Accepts::Bool: return is_bool(t);
-  }
-  return false;
-}
 
 void check_accepts(const Ctx& c, DType t) {
   Accepts a = op_info(c.op).accepts;
-  if (!accepts(a, t)) c.fail<DTypeError>("expects {}, got {}", accepts_name(a), dtype_name(t));
+  if (!dtype_accepted(a, t)) c.fail<DTypeError>("expects {}, got {}", accepts_name(a), dtype_name(t));
 }
 
 void check_index_dtype(const Ctx& c, const TensorType& idx) {

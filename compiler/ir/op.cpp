@@ -34,4 +34,17 @@ std::string_view accepts_name(Accepts a) {
   return "?";
 }
 
+bool dtype_accepted(Accepts a, DType t) {
+  switch (a) {
+    case Accepts::Any: return true;
+    case Accepts::Numeric: return !is_bool(t);
+    case Accepts::Float: return is_float(t);
+    case Accepts::Integer: return is_integer(t);
+    case Accepts::Unsigned: return is_unsigned(t);
+    case Accepts::IntOrBool: return is_integer(t) || is_bool(t);
+    case Accepts::Bool: return is_bool(t);
+  }
+  return false;
+}
+
 }  // namespace kiln

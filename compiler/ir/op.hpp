@@ -26,6 +26,8 @@
 #include <optional>
 #include <string_view>
 
+#include "compiler/ir/dtype.hpp"
+
 namespace kiln {
 
 enum class Op : uint8_t {
@@ -90,5 +92,7 @@ inline bool is_elementwise(Op op) {
 }
 
 std::string_view accepts_name(Accepts a);
+// Whether dtype t is one that `a` allows.
+bool dtype_accepted(Accepts a, DType t);
 
 }  // namespace kiln

@@ -264,7 +264,7 @@ void for_each_op(OpCategory category, F f) {
     if (op_info(op).category != category) continue;
     ++count;
     for (DType t : all_dtypes())
-      if (accepts(op_info(op).accepts, t)) f(op, t);
+      if (dtype_accepted(op_info(op).accepts, t)) f(op, t);
   }
   CHECK(count > 0);
 }

@@ -35,19 +35,6 @@ inline std::vector<DType> all_dtypes() {
   return ts;
 }
 
-// The dtypes an op's Accepts rule allows.
-inline bool accepts(Accepts a, DType t) {
-  switch (a) {
-    case Accepts::Any: return true;
-    case Accepts::Numeric: return !is_bool(t);
-    case Accepts::Float: return is_float(t);
-    case Accepts::Integer: return is_integer(t);
-    case Accepts::Unsigned: return is_unsigned(t);
-    case Accepts::IntOrBool: return is_integer(t) || is_bool(t);
-    case Accepts::Bool: return is_bool(t);
-  }
-  return false;
-}
 
 struct FloatFacts {
   int mantissa_bits;

@@ -18,18 +18,6 @@ constexpr DType kAllDTypes[] = {DType::Bool, DType::I32, DType::I64, DType::U32,
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-bool accepts(Accepts a, DType t) {
-  switch (a) {
-    case Accepts::Any: return true;
-    case Accepts::Numeric: return !is_bool(t);
-    case Accepts::Float: return is_float(t);
-    case Accepts::Integer: return is_integer(t);
-    case Accepts::Unsigned: return is_unsigned(t);
-    case Accepts::IntOrBool: return is_integer(t) || is_bool(t);
-    case Accepts::Bool: return is_bool(t);
-  }
-  return false;
-}
 
 // Ops computed by a libm/libmvec function: accurate to a few ulp, not correctly rounded.
 bool is_transcendental(Op op) {
@@ -208,7 +196,7 @@ TEST_CASE("every elementwise op on every accepted dtype matches the interpreter"
     if (!is_elementwise(op) || op == Op::Cast) continue;
     const OpInfo& info = op_info(op);
     for (DType t : kAllDTypes) {
-      if (!accepts(info.accepts, t)) continue;
+      if (!dtype_accepted(info.accepts, t)) continue;
       Operands ops = make_operands(info.arity, is_float(t), static_cast<uint64_t>(o) * 16 + static_cast<uint64_t>(t));
       std::vector<DType> types(info.arity, t);
       std::vector<BufferPtr> in;
