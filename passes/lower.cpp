@@ -358,15 +358,3 @@ int32_t PhaseBuilder::random_bits_value(const Node* n, const std::vector<int32_t
 
 }  // namespace kiln
 
-namespace kiln {
-
-std::vector<const Node*> PhaseBuilder::inlined() const {
-  std::vector<const Node*> out;
-  for (const auto& [key, v] : memo_) {
-    const Node* n = key.first;
-    if (!kb_.in_buffer(n) && !kb_.accs().count(n)) out.push_back(n);
-  }
-  return out;
-}
-
-}  // namespace kiln

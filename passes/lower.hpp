@@ -117,8 +117,6 @@ class PhaseBuilder {
   // Declares that `n` at `point` is the value `id` (e.g. partial results combined).
   void set_value(const Node* n, const std::vector<int32_t>& point, int32_t id) { memo_[{n, point}] = id; }
 
-  // Every node whose value this phase computes inline (not loads, not accumulators).
-  std::vector<const Node*> inlined() const;
 
  private:
   int32_t source_value(const Node* n, const std::vector<int32_t>& point);

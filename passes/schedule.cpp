@@ -142,7 +142,7 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
       return std::nullopt;
     }
   }
-  if (!order_launches(launches, plans)) return std::nullopt;
+  if (!order_launches(launches)) return std::nullopt;
   Schedule s;
   s.launches = std::move(launches);
   for (const NodeRef& r : order_)
@@ -152,8 +152,7 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
   return s;
 }
 
-bool Scheduler::order_launches(std::vector<LaunchPlan>& launches, const std::vector<KernelPlan>& plans) {
-  (void)plans;
+bool Scheduler::order_launches(std::vector<LaunchPlan>& launches) {
   // Who writes each buffer (a node's or a temporary), and who reads it.
   std::map<std::pair<const Node*, int32_t>, size_t> producer;
   for (size_t i = 0; i < launches.size(); ++i)

@@ -138,7 +138,8 @@ class Scheduler {
   LaunchPlan lower_gemm(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers);
   LaunchPlan lower_transpose(const Node* b, const std::unordered_set<const Node*>& in_buffers, int32_t& temp);
   void lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
-  bool order_launches(std::vector<LaunchPlan>& launches, const std::vector<KernelPlan>& plans);
+  // Sorts launches by their dependencies; on a cycle, records what to split and returns false.
+  bool order_launches(std::vector<LaunchPlan>& launches);
 
   const Function& f_;
   std::vector<NodeRef> order_;
