@@ -8,6 +8,12 @@
 // vectoriser handles — before o moves on. Rows and Serial kernels loop o over [begin, end) and
 // run each phase's inner loop in turn (Reduce phases: lower_reduce.cpp).
 //
+// Determinism: a Rows/Serial phase always runs its whole inner range in one call, so its results
+// depend only on the data and extents. An Elementwise chunk boundary inside a row changes which
+// elements land in the vectorised loop body and which in its scalar remainder; for ops that
+// call a math function the two are libmvec and libm, which may differ in the last bit (1 ulp
+// seen for f32 sin/cos/exp). Everything else is bit-identical for every chunking.
+//
 // Buffers never overlap (kernel.hpp), which the loads and stores say with one alias scope per
 // buffer (!alias.scope / !noalias); accesses to the same buffer may alias, so a Serial kernel
 // that loads what it stored stays correct.
