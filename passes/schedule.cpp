@@ -142,6 +142,10 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
       return std::nullopt;
     }
   }
+  if (const Node* shared = costly_shared_value(plans)) {
+    add_stored(shared);  // computed once, then read by every kernel that needs it
+    return std::nullopt;
+  }
   if (!order_launches(launches)) return std::nullopt;
   Schedule s;
   s.launches = std::move(launches);
@@ -150,6 +154,39 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
   s.nodes = order_;
   s.temp_bytes = temp_bytes_;
   return s;
+}
+
+// Float math (exp, sin, pow, ...) and random bits cost more to recompute than to store and
+// load; moves, casts and arithmetic do not.
+static bool costly(const Node* n) {
+  const OpInfo& info = op_info(n->op());
+  return (is_elementwise(n->op()) && info.accepts == Accepts::Float) || n->op() == Op::Pow ||
+         n->op() == Op::RandomBits;
+}
+
+const Node* Scheduler::costly_shared_value(const std::vector<KernelPlan>& plans) const {
+  std::unordered_map<const Node*, int> kernels_using;
+  for (const KernelPlan& p : plans) {
+    if (p.gemm) continue;
+    std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end()), seen;
+    std::vector<const Node*> stack(p.outputs.begin(), p.outputs.end());
+    stack.insert(stack.end(), p.reductions.begin(), p.reductions.end());
+    while (!stack.empty()) {
+      const Node* n = stack.back();
+      stack.pop_back();
+      if (!seen.insert(n).second) continue;
+      bool start = self.count(n) || std::find(p.reductions.begin(), p.reductions.end(), n) != p.reductions.end();
+      if (!start) {
+        if (args_.count(n) || stored_.count(n)) continue;
+        ++kernels_using[n];
+      }
+      for (const NodeRef& o : n->operands()) stack.push_back(o.get());
+    }
+  }
+  const Node* best = nullptr;
+  for (const auto& [n, count] : kernels_using)
+    if (count >= 2 && costly(n) && (!best || pos_.at(n) > pos_.at(best))) best = n;
+  return best;
 }
 
 bool Scheduler::order_launches(std::vector<LaunchPlan>& launches) {

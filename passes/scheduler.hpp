@@ -138,6 +138,9 @@ class Scheduler {
   LaunchPlan lower_gemm(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers);
   LaunchPlan lower_transpose(const Node* b, const std::unordered_set<const Node*>& in_buffers, int32_t& temp);
   void lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp);
+  // A value that costs something to compute and that several kernels would compute again
+  // (the latest such in topological order), or null.
+  const Node* costly_shared_value(const std::vector<KernelPlan>& plans) const;
   // Sorts launches by their dependencies; on a cycle, records what to split and returns false.
   bool order_launches(std::vector<LaunchPlan>& launches);
 

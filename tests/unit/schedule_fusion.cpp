@@ -182,3 +182,18 @@ TEST_CASE("C++ numbers are launch parameters; constants are baked into the kerne
   CHECK(!(c.launches[0].kernel == d.launches[0].kernel));  // the value is in the code
   check_same_as_interpreter({x * constant(0.5) + constant(-2.0, f32)});
 }
+
+TEST_CASE("a costly value used by kernels of different shapes is computed once into a buffer") {
+  Array x = random_uniform({20, 30}, 21);
+  x.eval();
+  Array e = exp(x);
+  Array a = sum(e, 0);              // a row kernel over axis 0
+  Array b = e.slice({{0, 10}}) * 2.0f;  // an elementwise kernel of another shape
+  Schedule s = schedule_of({a, b});
+  CHECK(std::find(s.stored.begin(), s.stored.end(), e.node().get()) != s.stored.end());
+  check_same_as_interpreter({a, b});
+  // Cheap values are recomputed instead.
+  Array c = x * 3.0f;
+  Schedule t = schedule_of({sum(c, 0), c.slice({{0, 10}}) + 1.0f});
+  CHECK(std::find(t.stored.begin(), t.stored.end(), c.node().get()) == t.stored.end());
+}
