@@ -2,6 +2,7 @@
 // phases, serial scatters, split reductions, transposed copies and GEMM launches.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "passes/scheduler.hpp"
 
@@ -12,6 +13,16 @@ std::vector<int32_t> non_unit_dims(KernelBuilder& kb, const Shape& shape) {
   for (int64_t d : shape)
     if (d != 1) dims.push_back(kb.dim(d));
   return dims;
+}
+
+std::vector<int32_t> interleave(const RowSpace& space, const std::vector<int32_t>& outer,
+                                const std::vector<int32_t>& inner) {
+  std::vector<int32_t> point;
+  size_t oi = 0, ii = 0;
+  for (size_t d = 0; d < space.shape.size(); ++d)
+    point.push_back(std::binary_search(space.axes.begin(), space.axes.end(), static_cast<int64_t>(d)) ? inner[ii++]
+                                                                                                     : outer[oi++]);
+  return point;
 }
 
 void Scheduler::lower_elementwise(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp) {
@@ -57,27 +68,28 @@ void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& l
     level[r] = l;
     levels = std::max(levels, l);
   }
-  // Builds a phase over `inner` dims; returns the point in the row space and the outer point.
-  auto start_phase = [&](kernel::Phase::Kind kind, bool over_reduced, PhaseBuilder*& pb) {
+  // A new phase over the reduced axes (or once per row): its builder, the outer point and
+  // the point in the row space.
+  struct RowPhase {
+    std::unique_ptr<PhaseBuilder> pb;
+    std::vector<int32_t> outer, point;
+  };
+  auto start_phase = [&](kernel::Phase::Kind kind, bool over_reduced) {
     k.phases.emplace_back();
     kernel::Phase& ph = k.phases.back();
     ph.kind = kind;
     if (over_reduced) ph.inner = non_unit_dims(kb, reduced);
-    pb = new PhaseBuilder(kb, ph);
-    std::vector<int32_t> outer = pb->unflatten(pb->outer_index(), kept);
-    pb->set_outer_point(outer);
-    std::vector<int32_t> inner = over_reduced ? pb->unflatten(pb->inner_index(), reduced) : std::vector<int32_t>{};
-    std::vector<int32_t> point;
-    size_t oi = 0, ii = 0;
-    for (size_t d = 0; d < sp.shape.size() && over_reduced; ++d)
-      point.push_back(std::binary_search(sp.axes.begin(), sp.axes.end(), static_cast<int64_t>(d)) ? inner[ii++]
-                                                                                                 : outer[oi++]);
-    return std::make_pair(point, outer);
+    RowPhase rp{std::make_unique<PhaseBuilder>(kb, ph), {}, {}};
+    rp.outer = rp.pb->unflatten(rp.pb->outer_index(), kept);
+    rp.pb->set_outer_point(rp.outer);
+    if (over_reduced) rp.point = interleave(sp, rp.outer, rp.pb->unflatten(rp.pb->inner_index(), reduced));
+    return rp;
   };
   for (int l = 1; l <= levels; ++l) {
-    PhaseBuilder* pb = nullptr;
-    auto [point, outer] = start_phase(kernel::Phase::Kind::Reduce, true, pb);
-    std::unique_ptr<PhaseBuilder> owner(pb);
+    RowPhase rp = start_phase(kernel::Phase::Kind::Reduce, true);
+    PhaseBuilder* pb = rp.pb.get();
+    const std::vector<int32_t>& point = rp.point;
+    const std::vector<int32_t>& outer = rp.outer;
     std::vector<std::pair<const Node*, int32_t>> done;
     for (const Node* r : p.reductions) {
       if (level[r] != l) continue;
@@ -145,24 +157,18 @@ void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& l
     else
       row.push_back(o);
   }
-  if (!full.empty()) {
-    PhaseBuilder* pb = nullptr;
-    auto [point, outer] = start_phase(kernel::Phase::Kind::Store, true, pb);
-    std::unique_ptr<PhaseBuilder> owner(pb);
-    for (const Node* o : full) {
+  // Values of the row space's shape in a phase over the reduced axes, then values of the
+  // kept shape (and stored reductions) once per row.
+  for (bool over_reduced : {true, false}) {
+    const std::vector<const Node*>& outs = over_reduced ? full : row;
+    if (outs.empty()) continue;
+    RowPhase rp = start_phase(kernel::Phase::Kind::Store, over_reduced);
+    const std::vector<int32_t>& at = over_reduced ? rp.point : rp.outer;
+    const Shape& shape = over_reduced ? sp.shape : kept;
+    for (const Node* o : outs) {
       current = o;
-      int32_t v = pb->value(o, point);
-      k.phases.back().stores.push_back({kb.buffer(o, true), pb->flatten(point, sp.shape), v});
-    }
-  }
-  if (!row.empty()) {
-    PhaseBuilder* pb = nullptr;
-    auto [point, outer] = start_phase(kernel::Phase::Kind::Store, false, pb);
-    std::unique_ptr<PhaseBuilder> owner(pb);
-    for (const Node* o : row) {
-      current = o;
-      int32_t v = pb->value(o, outer);
-      k.phases.back().stores.push_back({kb.buffer(o, true), pb->flatten(outer, kept), v});
+      int32_t v = rp.pb->value(o, at);
+      k.phases.back().stores.push_back({kb.buffer(o, true), rp.pb->flatten(at, shape), v});
     }
   }
 }
@@ -280,12 +286,7 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
   const int64_t row = numel(reduced), slice = row / kSplits, tail = row - slice * kSplits;
   // The row-space point of reduced element g of the row at outer point `outer`.
   auto row_point = [&](PhaseBuilder& pb, const std::vector<int32_t>& outer, int32_t g) {
-    std::vector<int32_t> inner = pb.unflatten(g, reduced), point;
-    size_t oi = 0, ii = 0;
-    for (size_t d = 0; d < sp.shape.size(); ++d)
-      point.push_back(std::binary_search(sp.axes.begin(), sp.axes.end(), static_cast<int64_t>(d)) ? inner[ii++]
-                                                                                                 : outer[oi++]);
-    return point;
+    return interleave(sp, outer, pb.unflatten(g, reduced));
   };
   // Reduces the operands of p's reductions at reduced elements base + r in a new phase.
   auto reduce_phase = [&](KernelBuilder& kb, const Shape& outer_shape, int64_t extent, bool sliced_base) {

@@ -156,5 +156,8 @@ class Scheduler {
 
 
 std::vector<int32_t> non_unit_dims(KernelBuilder& kb, const Shape& shape);
+// The point of a row space from the coordinates of its kept axes and of its reduced axes.
+std::vector<int32_t> interleave(const RowSpace& space, const std::vector<int32_t>& outer,
+                                const std::vector<int32_t>& inner);
 
 }  // namespace kiln::scheduling

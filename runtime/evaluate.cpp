@@ -8,7 +8,6 @@
 #include <mutex>
 
 #include "compiler/ir/interpreter.hpp"
-#include "compiler/kernel/kernel_eval.hpp"
 #include "runtime/executor.hpp"
 #ifdef KILN_HAVE_LLVM
 #include "runtime/llvm_backend.hpp"
@@ -64,16 +63,7 @@ std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending
 #endif
     case BackendKind::Interp: return interpret(function_of(pending));
     case BackendKind::Kernels:
-      return execute(
-          pending,
-          [](const kernel::Kernel& k) -> KernelLauncher {
-            // The launcher owns its kernel: cached schedules outlive the scheduler's copy.
-            auto owned = std::make_shared<kernel::Kernel>(k);
-            return [owned](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
-              kernel::evaluate_kernel(*owned, b, d, p, begin, end);
-            };
-          },
-          "kernels");
+      return execute(pending, evaluator_launcher, "kernels");
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};

@@ -239,6 +239,14 @@ void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params)
 
 }  // namespace
 
+KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
+  // The launcher owns its kernel: cached schedules outlive the scheduler's copy.
+  auto owned = std::make_shared<kernel::Kernel>(k);
+  return [owned](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
+    kernel::evaluate_kernel(*owned, b, d, p, begin, end);
+  };
+}
+
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
                                const std::string& backend) {
   std::vector<NodeRef> nodes;

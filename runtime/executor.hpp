@@ -18,6 +18,10 @@ using KernelLauncher =
 // Makes a kernel runnable (compiles it, finds it in a cache, or wraps an evaluator).
 using PrepareKernel = std::function<KernelLauncher(const kernel::Kernel&)>;
 
+// A launcher that runs `k` through the kernel IR evaluator (compiler/kernel/kernel_eval.hpp):
+// the `kernels` backend, for testing the scheduler without a code generator.
+KernelLauncher evaluator_launcher(const kernel::Kernel& k);
+
 // `backend` names the launchers `prepare` makes (cached schedules hold them).
 // Computes `results` (pending nodes) from the values known now; returns one buffer each.
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,

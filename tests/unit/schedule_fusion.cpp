@@ -7,7 +7,6 @@
 
 #include "compiler/ir/element.hpp"
 #include "compiler/ir/interpreter.hpp"
-#include "compiler/kernel/kernel_eval.hpp"
 #include "passes/schedule.hpp"
 #include "runtime/executor.hpp"
 
@@ -31,15 +30,7 @@ void check_same_as_interpreter(const std::vector<Array>& arrays, double rel_tol 
   for (const Array& a : arrays) roots.push_back(a.node());
   Function f = function_of(roots);
   std::vector<BufferPtr> want = interpret(f);
-  std::vector<BufferPtr> got = execute(
-      f.results,
-      [](const kernel::Kernel& k) -> KernelLauncher {
-        auto owned = std::make_shared<kernel::Kernel>(k);
-        return [owned](void* const* b, const int64_t* d, const uint64_t* p, int64_t begin, int64_t end) {
-          kernel::evaluate_kernel(*owned, b, d, p, begin, end);
-        };
-      },
-      "kernels-test");
+  std::vector<BufferPtr> got = execute(f.results, evaluator_launcher, "kernels-test");
   REQUIRE(want.size() == got.size());
   for (size_t i = 0; i < want.size(); ++i) {
     size_t bytes = static_cast<size_t>(arrays[i].size()) * dtype_size(arrays[i].dtype());
