@@ -14,9 +14,12 @@
 #include <bit>
 #include <list>
 #include <mutex>
+#include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/kernel/kernel_eval.hpp"
+#include "passes/pass_manager.hpp"
 #include "passes/schedule.hpp"
 #include "runtime/gemm.hpp"
 #include "runtime/host_allocator.hpp"
@@ -48,12 +51,18 @@ struct CachedLaunch {
   KernelLauncher run;
 };
 
+// Values live in slots: first the pending graph's nodes by position, then the nodes that
+// only the optimised graph has.
 struct CachedSchedule {
   std::string backend;
   std::vector<uint64_t> key;
   std::vector<CachedLaunch> launches;
-  std::vector<int32_t> stored;
+  int32_t num_slots = 0;
+  std::vector<std::pair<int32_t, int64_t>> stored;  // (slot, bytes)
   std::vector<int64_t> temp_bytes;
+  // Per result: its slot, and whether that slot is an argument's (the optimised result is
+  // an input, e.g. x*1 -> x), whose buffer is copied so that results never alias inputs.
+  std::vector<std::pair<int32_t, bool>> results;
 };
 
 void push_ints(std::vector<uint64_t>& key, const std::vector<int64_t>& v) {
@@ -161,10 +170,18 @@ ScheduleCache& schedule_cache() {
   return *c;
 }
 
-// A cacheable copy of `s`: nodes replaced by their positions in `nodes`.
-std::shared_ptr<CachedSchedule> make_cached(const Schedule& s, const std::vector<NodeRef>& nodes) {
-  std::unordered_map<const Node*, int32_t> pos;
-  for (size_t i = 0; i < nodes.size(); ++i) pos[nodes[i].get()] = static_cast<int32_t>(i);
+// A cacheable copy of `s`, the schedule of `opt` (the optimised form of the function whose
+// nodes are `nodes`): nodes replaced by slots.
+std::shared_ptr<CachedSchedule> make_cached(const Schedule& s, const std::vector<NodeRef>& nodes, const Function& opt) {
+  std::unordered_map<const Node*, int32_t> slot;
+  for (size_t i = 0; i < nodes.size(); ++i) slot[nodes[i].get()] = static_cast<int32_t>(i);
+  const int32_t known = static_cast<int32_t>(nodes.size());
+  int32_t next = known;
+  auto slot_of = [&](const Node* n) {
+    auto [it, added] = slot.emplace(n, next);
+    if (added) ++next;
+    return it->second;
+  };
   auto c = std::make_shared<CachedSchedule>();
   for (const LaunchPlan& lp : s.launches) {
     CachedLaunch l;
@@ -174,13 +191,22 @@ std::shared_ptr<CachedSchedule> make_cached(const Schedule& s, const std::vector
     l.kind = lp.kernel.kind;
     l.dims = lp.dims;
     l.param_types = lp.kernel.params;
-    for (const BufferRef& b : lp.buffers) l.buffers.emplace_back(b.node ? pos.at(b.node) : -1, b.temp);
-    for (const auto& [node, field] : lp.param_sources) l.params.emplace_back(pos.at(node), field);
+    for (const BufferRef& b : lp.buffers) l.buffers.emplace_back(b.node ? slot_of(b.node) : -1, b.temp);
+    for (const auto& [node, field] : lp.param_sources) {
+      int32_t p = slot_of(node);
+      KILN_CHECK(p < known) << "a launch parameter (" << op_name(node->op()) << ") that the passes made up";
+      l.params.emplace_back(p, field);
+    }
     l.outer_extent = lp.outer_extent;
     l.elementwise_extent = lp.elementwise_extent;
     c->launches.push_back(std::move(l));
   }
-  for (const Node* n : s.stored) c->stored.push_back(pos.at(n));
+  for (const Node* n : s.stored)
+    c->stored.emplace_back(slot_of(n), n->numel() * static_cast<int64_t>(dtype_size(n->dtype())));
+  std::unordered_set<const Node*> args;
+  for (const Argument& a : opt.args) args.insert(a.node.get());
+  for (const NodeRef& r : opt.results) c->results.emplace_back(slot_of(r.get()), args.count(r.get()) > 0);
+  c->num_slots = next;
   c->temp_bytes = s.temp_bytes;
   return c;
 }
@@ -252,7 +278,6 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
   std::vector<NodeRef> nodes;
   std::vector<BufferPtr> values;
   std::shared_ptr<const CachedSchedule> cached;
-  std::vector<int32_t> result_pos;
   {
     // Under one read lock (no node changes meanwhile): the structure, the schedule on a
     // miss, and the arguments' values.
@@ -262,8 +287,9 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
     uint64_t h = hash_key(key);
     cached = schedule_cache().find(h, backend, key);
     if (!cached) {
-      Schedule s = schedule(g);
-      auto c = make_cached(s, nodes);
+      Function opt = optimize(g);
+      Schedule s = schedule(opt);
+      auto c = make_cached(s, nodes, opt);
       c->backend = backend;
       c->key = std::move(key);
       for (size_t i = 0; i < s.launches.size(); ++i)
@@ -271,7 +297,7 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
       schedule_cache().insert(h, c);
       cached = c;
     }
-    values.resize(nodes.size());
+    values.resize(static_cast<size_t>(cached->num_slots));
     for (size_t i = 0; i < nodes.size(); ++i) {
       const Node& n = *nodes[i];
       if (!n.evaluated() && n.op() != Op::Param) continue;
@@ -280,16 +306,8 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
                            " (" + type_str(n.type()) + ") has no value");
       values[i] = n.value();
     }
-    for (const NodeRef& r : results) {
-      for (size_t i = 0; i < nodes.size(); ++i)
-        if (nodes[i] == r) {
-          result_pos.push_back(static_cast<int32_t>(i));
-          break;
-        }
-    }
   }
-  for (int32_t p : cached->stored)
-    values[p] = host_allocate(static_cast<size_t>(nodes[p]->numel()) * dtype_size(nodes[p]->dtype()));
+  for (auto [p, bytes] : cached->stored) values[p] = host_allocate(static_cast<size_t>(bytes));
   std::vector<BufferPtr> temps;
   for (int64_t bytes : cached->temp_bytes) temps.push_back(host_allocate(static_cast<size_t>(bytes)));
   std::vector<void*> buffers;
@@ -304,7 +322,15 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
   }
   detail::count_launches(static_cast<int64_t>(cached->launches.size()));
   std::vector<BufferPtr> out;
-  for (int32_t p : result_pos) out.push_back(values[p]);
+  for (auto [p, is_argument] : cached->results) {
+    if (!is_argument) {
+      out.push_back(values[p]);
+      continue;
+    }
+    BufferPtr copy = host_allocate(values[p]->bytes());
+    std::memcpy(copy->data(), values[p]->data(), values[p]->bytes());
+    out.push_back(std::move(copy));
+  }
   return out;
 }
 
