@@ -1,0 +1,118 @@
+// KILN_DUMP: the setting and writing an evaluation's dump (see dump.hpp).
+//
+// The setting lives in one atomic int (-1 until KILN_DUMP has been read, once, under
+// call_once), so dumping() is a relaxed load on every evaluation. An evaluation's directory
+// is built as a hidden temporary directory beside its final name and renamed into place once
+// every file is in.
+#include "runtime/dump.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+#include "runtime/atomic_file.hpp"
+#include "runtime/log.hpp"
+
+namespace kiln {
+namespace {
+
+constinit std::atomic<int> g_enabled{-1};
+std::once_flag g_env_once;
+std::mutex g_mutex;  // guards g_dir and g_warned
+std::string g_dir;
+bool g_warned = false;
+std::atomic<int64_t> g_next_eval{0};
+
+void set_dir_locked(std::string dir) {
+  g_dir = std::move(dir);
+  g_enabled.store(g_dir.empty() ? 0 : 1, std::memory_order_relaxed);
+}
+
+void read_env() {
+  std::call_once(g_env_once, [] {
+    const char* env = std::getenv("KILN_DUMP");
+    std::lock_guard lock(g_mutex);
+    set_dir_locked(env ? env : "");
+  });
+}
+
+// A failed dump costs only the dump: warn once per process, then log at debug level.
+void warn_write(const std::string& what) {
+  bool first;
+  {
+    std::lock_guard lock(g_mutex);
+    first = !g_warned;
+    g_warned = true;
+  }
+  log(first ? LogLevel::Warn : LogLevel::Debug, "KILN_DUMP: {}; evaluations go on without this dump", what);
+}
+
+// Moves `from` (a complete dump directory) to `to`, replacing what an earlier run left there.
+std::string publish(const std::string& dir, const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) == 0) return "";
+  if (errno != ENOTEMPTY && errno != EEXIST)
+    return fmt::format("cannot rename '{}' to '{}': {}", from, to, std::strerror(errno));
+  std::string old = fmt::format("{}/.old-XXXXXX", dir);
+  if (!::mkdtemp(old.data())) return fmt::format("cannot create a directory in '{}': {}", dir, std::strerror(errno));
+  // A directory may be renamed over an empty one: the old dump moves aside, then goes.
+  if (::rename(to.c_str(), old.c_str()) != 0 || ::rename(from.c_str(), to.c_str()) != 0)
+    return fmt::format("cannot replace '{}': {}", to, std::strerror(errno));
+  std::error_code ec;
+  std::filesystem::remove_all(old, ec);
+  if (ec) log(LogLevel::Debug, "KILN_DUMP: cannot remove '{}': {}", old, ec.message());
+  return "";
+}
+
+}  // namespace
+
+bool dumping() {
+  int v = g_enabled.load(std::memory_order_relaxed);
+  if (v < 0) [[unlikely]] {
+    read_env();
+    v = g_enabled.load(std::memory_order_relaxed);
+  }
+  return v > 0;
+}
+
+void set_dump_dir(std::string dir) {
+  read_env();  // so that a later first use does not override this
+  std::lock_guard lock(g_mutex);
+  set_dir_locked(std::move(dir));
+}
+
+std::string dump_dir() {
+  read_env();
+  std::lock_guard lock(g_mutex);
+  return g_dir;
+}
+
+void write_dump(const std::vector<DumpText>& texts) {
+  std::string dir = dump_dir();
+  if (dir.empty()) return;
+  std::string error = detail::make_directories(dir);
+  if (!error.empty()) return warn_write(error);
+  std::string name = fmt::format("eval-{:04}", g_next_eval.fetch_add(1, std::memory_order_relaxed));
+  std::string temp = fmt::format("{}/.{}.tmp-XXXXXX", dir, name);
+  if (!::mkdtemp(temp.data()))
+    return warn_write(fmt::format("cannot create a directory in '{}': {}", dir, std::strerror(errno)));
+  for (const DumpText& t : texts) {
+    error = detail::write_file_atomically(temp + "/" + t.name, t.text);
+    if (!error.empty()) break;
+  }
+  if (error.empty()) error = publish(dir, temp, dir + "/" + name);
+  if (error.empty()) {
+    log(LogLevel::Debug, "KILN_DUMP: wrote {} files to {}/{}", texts.size(), dir, name);
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(temp, ec);
+  warn_write(error);
+}
+
+}  // namespace kiln
