@@ -128,7 +128,9 @@ bool write_profile() {
   if (!profiling()) return true;
   std::string path = profile_path();
   if (path.empty()) return true;
-  std::string error = detail::write_file_atomically(path, profile_json());
+  size_t slash = path.rfind('/');
+  std::string error = slash == std::string::npos || slash == 0 ? "" : detail::make_directories(path.substr(0, slash));
+  if (error.empty()) error = detail::write_file_atomically(path, profile_json());
   if (error.empty()) return true;
   log(LogLevel::Warn, "cannot write the profile (KILN_PROFILE): {}", error);
   return false;

@@ -25,7 +25,8 @@ void set_profile_path(std::string path);
 // The file the profile goes to, or "" when not profiling.
 std::string profile_path();
 
-// Writes every event recorded so far to the profile file (temporary file, then rename).
+// Writes every event recorded so far to the profile file (temporary file, then rename;
+// missing directories are created).
 // Returns false, after a warning through the log, when it cannot; does nothing (and returns
 // true) when not profiling.
 bool write_profile();
