@@ -320,6 +320,49 @@ void launch_profiled(const CachedLaunch& l, void* const* buffers, const uint64_t
   detail::profile_launch(l.name, l.hash, elements, bytes, start, end);
 }
 
+// The schedule of the pending function `g` (structure `key`, nodes `nodes`): from the
+// cache, or planned, prepared and cached. A dumping evaluation (`stages`) always plans and
+// leaves the cache alone, so that its dump is whole.
+std::shared_ptr<const CachedSchedule> find_or_plan(const Function& g, std::vector<uint64_t> key,
+                                                   const std::vector<NodeRef>& nodes, const PrepareKernel& prepare,
+                                                   const std::string& backend, StageDump* stages) {
+  uint64_t h = hash_key(key);
+  if (!stages)
+    if (std::shared_ptr<const CachedSchedule> hit = schedule_cache().find(h, backend, key)) return hit;
+  Function opt;
+  Schedule s = plan(g, opt, stages);
+  auto c = make_cached(s, nodes, opt);
+  c->backend = backend;
+  c->key = std::move(key);
+  for (size_t i = 0; i < s.launches.size(); ++i)
+    if (s.launches[i].builtin == Builtin::None) c->launches[i].run = prepare(s.launches[i].kernel);
+  if (!stages) schedule_cache().insert(h, c);
+  return c;
+}
+
+// Launches the kernels of `c` in order on the buffers of `values` (by slot) and `temps`.
+void launch_all(const CachedSchedule& c, const std::vector<NodeRef>& nodes, const std::vector<BufferPtr>& values,
+                const std::vector<BufferPtr>& temps, bool profile) {
+  std::vector<void*> buffers;
+  std::vector<uint64_t> params;
+  std::vector<size_t> sizes;  // buffer bytes, when profiling
+  for (const CachedLaunch& l : c.launches) {
+    buffers.clear();
+    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->data() : temps[t]->data());
+    params.clear();
+    for (size_t i = 0; i < l.params.size(); ++i)
+      params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
+    if (profile) [[unlikely]] {
+      sizes.clear();
+      for (auto [p, t] : l.buffers) sizes.push_back(p >= 0 ? values[p]->bytes() : temps[t]->bytes());
+      launch_profiled(l, buffers.data(), params.data(), sizes);
+    } else {
+      launch(l, buffers.data(), params.data());
+    }
+  }
+  detail::count_launches(static_cast<int64_t>(c.launches.size()));
+}
+
 }  // namespace
 
 KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
@@ -346,19 +389,7 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
     GraphReadLock lock = lock_graph_for_reading();
     Function g;
     std::vector<uint64_t> key = structure_key(results, nodes, g);
-    uint64_t h = hash_key(key);
-    if (!stages) cached = schedule_cache().find(h, backend, key);
-    if (!cached) {
-      Function opt;
-      Schedule s = plan(g, opt, stages ? &*stages : nullptr);
-      auto c = make_cached(s, nodes, opt);
-      c->backend = backend;
-      c->key = std::move(key);
-      for (size_t i = 0; i < s.launches.size(); ++i)
-        if (s.launches[i].builtin == Builtin::None) c->launches[i].run = prepare(s.launches[i].kernel);
-      if (!stages) schedule_cache().insert(h, c);
-      cached = c;
-    }
+    cached = find_or_plan(g, std::move(key), nodes, prepare, backend, stages ? &*stages : nullptr);
     values.resize(static_cast<size_t>(cached->num_slots));
     for (size_t i = 0; i < nodes.size(); ++i) {
       const Node& n = *nodes[i];
@@ -374,24 +405,7 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
   for (auto [p, bytes] : cached->stored) values[p] = host_allocate(static_cast<size_t>(bytes));
   std::vector<BufferPtr> temps;
   for (int64_t bytes : cached->temp_bytes) temps.push_back(host_allocate(static_cast<size_t>(bytes)));
-  std::vector<void*> buffers;
-  std::vector<uint64_t> params;
-  std::vector<size_t> sizes;  // buffer bytes, when profiling
-  for (const CachedLaunch& l : cached->launches) {
-    buffers.clear();
-    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->data() : temps[t]->data());
-    params.clear();
-    for (size_t i = 0; i < l.params.size(); ++i)
-      params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
-    if (profile) [[unlikely]] {
-      sizes.clear();
-      for (auto [p, t] : l.buffers) sizes.push_back(p >= 0 ? values[p]->bytes() : temps[t]->bytes());
-      launch_profiled(l, buffers.data(), params.data(), sizes);
-    } else {
-      launch(l, buffers.data(), params.data());
-    }
-  }
-  detail::count_launches(static_cast<int64_t>(cached->launches.size()));
+  launch_all(*cached, nodes, values, temps, profile);
   std::vector<BufferPtr> out;
   for (auto [p, is_argument] : cached->results) {
     if (!is_argument) {
