@@ -12,6 +12,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "compiler/ir/parser.hpp"
 #include "compiler/ir/verifier.hpp"
@@ -196,6 +197,32 @@ TEST_CASE("each evaluation gets its own numbered directory, also when its schedu
   CHECK(kernels.size() == 1);  // the same kernel every time
   // Numbers are consecutive.
   for (size_t i = 1; i < evals.size(); ++i) CHECK(std::stoi(evals[i].substr(5)) == std::stoi(evals[i - 1].substr(5)) + 1);
+}
+
+TEST_CASE("evaluations on several threads dump to distinct, complete directories") {
+  test::TempDir tmp;
+  set_dump_dir(tmp.path());
+  constexpr int kThreads = 4, kEvaluations = 3;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([t] {
+      for (int i = 0; i < kEvaluations; ++i) {
+        Array x = from_vector<float>({1.0f * t, 2.0f * i});
+        eval(x * x + static_cast<float>(i));
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  set_dump_dir("");
+  std::vector<std::string> evals = eval_dirs(tmp.path());
+  REQUIRE(evals.size() == kThreads * kEvaluations);
+  for (const std::string& e : evals) {
+    CAPTURE(e);
+    std::map<std::string, std::string> files = read_dir(tmp.path() + "/" + e);
+    CHECK(files.count("00-input.kir"));
+    CHECK(files.count("schedule.txt"));
+    CHECK(files.count("graph.dot"));
+    CHECK(count_files(files, ".kernel") == 1);
+  }
 }
 
 TEST_CASE("a dump directory that cannot be created warns once and evaluations still succeed") {
