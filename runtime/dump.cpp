@@ -61,8 +61,16 @@ std::string publish(const std::string& dir, const std::string& from, const std::
   std::string old = fmt::format("{}/.old-XXXXXX", dir);
   if (!::mkdtemp(old.data())) return fmt::format("cannot create a directory in '{}': {}", dir, std::strerror(errno));
   // A directory may be renamed over an empty one: the old dump moves aside, then goes.
-  if (::rename(to.c_str(), old.c_str()) != 0 || ::rename(from.c_str(), to.c_str()) != 0)
-    return fmt::format("cannot replace '{}': {}", to, std::strerror(errno));
+  if (::rename(to.c_str(), old.c_str()) != 0) {
+    std::string error = fmt::format("cannot replace '{}': {}", to, std::strerror(errno));
+    ::rmdir(old.c_str());
+    return error;
+  }
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    std::string error = fmt::format("cannot replace '{}': {}", to, std::strerror(errno));
+    ::rename(old.c_str(), to.c_str());  // put the earlier dump back where it was
+    return error;
+  }
   std::error_code ec;
   std::filesystem::remove_all(old, ec);
   if (ec) log(LogLevel::Debug, "KILN_DUMP: cannot remove '{}': {}", old, ec.message());

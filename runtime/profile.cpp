@@ -48,7 +48,6 @@ Store& store() {
 
 constinit std::atomic<int> g_enabled{-1};
 std::once_flag g_env_once;
-const std::chrono::steady_clock::time_point g_epoch = std::chrono::steady_clock::now();
 std::atomic<uint32_t> g_next_tid{1};
 
 void write_at_exit() { write_profile(); }
@@ -163,7 +162,9 @@ std::string json_escape(std::string_view s) {
 }
 
 int64_t profile_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - g_epoch).count();
+  // A local static: set on first use, whatever the order of static initialisation.
+  static const std::chrono::steady_clock::time_point epoch = std::chrono::steady_clock::now();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - epoch).count();
 }
 
 void profile_event(const char* category, std::string_view name, int64_t start_ns, int64_t end_ns,

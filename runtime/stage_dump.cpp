@@ -58,11 +58,10 @@ std::string schedule_text(const Function& f, const Schedule& s) {
                                 : fmt::format("temp {}: {}", r.temp, dtype_name(lp.kernel.buffers[b].dtype));
       (lp.kernel.buffers[b].output ? writes : reads).push_back(std::move(what));
     }
-    for (const Node* o : lp.outputs)  // builtins bind their output outside kernel.buffers
-      if (lp.builtin != Builtin::None) writes.push_back(fmt::format("{}: {}", names.at(o), type_str(o->type())));
-    std::string head = lp.builtin == Builtin::Gemm
-                           ? fmt::format("builtin gemm args [{}]", fmt::join(lp.builtin_args, ", "))
-                           : fmt::format("kernel {}", kernel::kernel_symbol(lp.kernel));
+    std::string head =
+        lp.builtin != Builtin::None
+            ? fmt::format("builtin {} args [{}]", builtin_name(lp.builtin), fmt::join(lp.builtin_args, ", "))
+            : fmt::format("kernel {}", kernel::kernel_symbol(lp.kernel));
     out += fmt::format("launch {}: {} reads [{}] writes [{}] dims [{}] params {}\n", l, head, fmt::join(reads, ", "),
                        fmt::join(writes, ", "), fmt::join(lp.dims, ", "), lp.params.size());
   }
@@ -91,11 +90,11 @@ void StageDump::add_schedule(const Function& f, const Schedule& s) {
       texts_.push_back({stem + "." + source_.extension, ""});
     }
   }
-  if (options_.dot) dot_.push_back({"graph.dot", graph_dot(f, &s)});
+  if (options_.dot) dot_ = graph_dot(f, &s);
 }
 
 void StageDump::add_picture(const Function& f) {
-  if (options_.dot) dot_.push_back({"graph.dot", graph_dot(f)});
+  if (options_.dot) dot_ = graph_dot(f);
 }
 
 std::vector<DumpText> StageDump::finish() {
@@ -109,14 +108,13 @@ std::vector<DumpText> StageDump::finish() {
         code_cache().insert(key, text);
       } catch (const Error& e) {
         log(LogLevel::Warn, "KILN_DUMP: no {} code for kernel {}: {}", source_.extension, symbol, e.what());
-        text = std::make_shared<const std::string>(fmt::format("; no code: {}\n", e.what()));
+        text = std::make_shared<const std::string>(fmt::format("no {} code: {}\n", source_.extension, e.what()));
       }
     }
     texts_[index].text = *text;
   }
   code_.clear();
-  for (DumpText& d : dot_) texts_.push_back(std::move(d));
-  dot_.clear();
+  if (!dot_.empty()) texts_.push_back({"graph.dot", std::move(dot_)});
   return std::move(texts_);
 }
 

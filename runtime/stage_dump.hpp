@@ -44,7 +44,7 @@ class StageDump {
   KernelSource source_;
   int passes_ = 0;
   std::vector<DumpText> texts_;
-  std::vector<DumpText> dot_;
+  std::string dot_;  // graph.dot, last in the dump
   std::vector<std::pair<size_t, kernel::Kernel>> code_;  // (index in texts_, kernel)
 };
 
