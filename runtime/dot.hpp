@@ -22,7 +22,10 @@ namespace kiln {
 // its launch stores and the fused values it computes on the way (found by walking back from
 // what it stores to values that have buffers): a value fused into several kernels is drawn
 // in each of them, as each computes it. Temporaries (partial sums, transposed copies) are
-// box3d nodes, with dashed edges to the values of the launches that read them.
+// box3d nodes in the cluster of the launch that writes them, with dashed edges to what the
+// launches reading them store. The values that a launch writing only temporaries computes
+// are drawn in the cluster of the launch that reads them: the schedule does not say which
+// operand a temporary stands for.
 std::string graph_dot(const Function& f, const Schedule* s = nullptr);
 
 }  // namespace kiln

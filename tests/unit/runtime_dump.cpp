@@ -271,6 +271,36 @@ TEST_CASE("DumpOptions choose the stages, and to_dot draws arguments, literals a
   CHECK_FALSE(y.is_evaluated());  // nothing was evaluated
 }
 
+TEST_CASE("to_dot draws temporaries: a split reduction's partial sums, a matmul's transposed operand") {
+  Array x = arange(0, 1 << 20, 1, f32);
+  std::string dot = to_dot(sum(sin(x)));
+  check_dot(dot);
+  CHECK(test::count_of(dot, "subgraph cluster_k") == 2);  // partial sums, then their sum per row
+  CHECK(test::count_of(dot, "shape=box3d") == 1);
+  CHECK(std::regex_search(dot, std::regex(R"(t0 -> n\d+ \[style=dashed\])")));
+
+  Array a = arange(0, 64, 1, i32).reshape({8, 8});
+  dot = to_dot(matmul(a, a + 1));  // integers: a row kernel reading a transposed copy
+  check_dot(dot);
+  CHECK(test::count_of(dot, "subgraph cluster_k") == 2);
+  CHECK(test::count_of(dot, "shape=box3d") == 1);
+}
+
+TEST_CASE("the interp backend dumps the graph it interprets") {
+  std::string before = backend_name();
+  set_backend("interp");
+  Array x = from_vector<float>({1, 2, 3, 4});
+  Array s = sum(x * x);
+  std::vector<DumpText> texts = dump({s}, DumpOptions{});
+  set_backend(before);
+  REQUIRE(texts.size() == 2);
+  CHECK(texts[0].name == "00-input.kir");
+  CHECK(texts[0].text == dump(s));
+  CHECK(texts[1].name == "graph.dot");
+  CHECK(test::count_of(texts[1].text, "subgraph cluster_") == 0);
+  check_dot(texts[1].text);
+}
+
 TEST_CASE("the kernels backend dumps kernel IR without backend code") {
   std::string before = backend_name();
   set_backend("kernels");
