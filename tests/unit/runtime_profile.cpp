@@ -10,7 +10,9 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "passes/pass_manager.hpp"
 #include "runtime_test_util.hpp"
@@ -240,6 +242,29 @@ TEST_CASE("the profile has one event per evaluation, pass, compile and launch, w
   }
   CHECK(atan_launches == 2);
   CHECK(gemm_launches == 1);
+}
+
+TEST_CASE("evaluations on several threads record their events on their own thread ids") {
+  test::TempDir tmp;
+  std::string path = tmp.path() + "/threads.json";
+  set_profile_path(path);
+  clear_profile();
+  constexpr int kThreads = 4, kEvaluations = 5;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([t] {
+      for (int i = 0; i < kEvaluations; ++i) eval(kiln::log1p(from_vector<float>({1.0f * t, 1.0f * i})) - 1.0f);
+    });
+  for (std::thread& t : threads) t.join();
+  REQUIRE(write_profile());
+  set_profile_path("");
+  std::vector<Json> events = complete_events(path);
+  std::set<double> tids;
+  for (const Json& e : events)
+    if (e["name"].string == "evaluate") tids.insert(e["tid"].number);
+  CHECK(count_if(events, "evaluate", "evaluate") == kThreads * kEvaluations);
+  CHECK(count_if(events, "launch") == kThreads * kEvaluations);
+  CHECK(tids.size() == kThreads);
 }
 
 TEST_CASE("KILN_PROFILE from the environment is written at exit") {
