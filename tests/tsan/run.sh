@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds kiln and its multi-threaded tests (arrays from several threads, the thread pool, the
-# kernel cache, dumps and the profiler) with ThreadSanitizer in a build tree of its own and runs them; any data race
-# fails the test.
+# kernel cache, dumps and the profiler) with ThreadSanitizer in a build tree of its own and
+# runs them; any data race fails the test.
 # usage: run.sh SOURCE_DIR WORK_DIR
 set -eu
 src=$1 work=$2
