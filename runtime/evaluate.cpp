@@ -65,12 +65,14 @@ std::vector<DumpText> interp_dump(const Function& f, const DumpOptions& options)
 
 std::vector<BufferPtr> interpret_pending(const std::vector<NodeRef>& pending) {
   Function f;
+  std::vector<DumpText> texts;
   {
     GraphReadLock lock = lock_graph_for_reading();
     f = function_of(pending);
     if (dumping()) [[unlikely]]
-      write_dump(interp_dump(f, DumpOptions{}));
+      texts = interp_dump(f, DumpOptions{});
   }
+  if (!texts.empty()) write_dump(texts);  // outside the lock: evaluations elsewhere go on
   return interpret(f);
 }
 
