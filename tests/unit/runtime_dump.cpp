@@ -286,19 +286,30 @@ TEST_CASE("to_dot draws temporaries: a split reduction's partial sums, a matmul'
   CHECK(test::count_of(dot, "shape=box3d") == 1);
 }
 
-TEST_CASE("the interp backend dumps the graph it interprets") {
+TEST_CASE("the interp backend dumps the graph it interprets, from the API and when evaluating") {
   std::string before = backend_name();
   set_backend("interp");
   Array x = from_vector<float>({1, 2, 3, 4});
   Array s = sum(x * x);
   std::vector<DumpText> texts = dump({s}, DumpOptions{});
+  const std::string ir = dump(s);
+  test::TempDir tmp;
+  set_dump_dir(tmp.path());
+  CHECK(s.item<float>() == 30.0f);
+  set_dump_dir("");
   set_backend(before);
   REQUIRE(texts.size() == 2);
   CHECK(texts[0].name == "00-input.kir");
-  CHECK(texts[0].text == dump(s));
+  CHECK(texts[0].text == ir);
   CHECK(texts[1].name == "graph.dot");
   CHECK(test::count_of(texts[1].text, "subgraph cluster_") == 0);
   check_dot(texts[1].text);
+  std::vector<std::string> evals = eval_dirs(tmp.path());
+  REQUIRE(evals.size() == 1);
+  std::map<std::string, std::string> files = read_dir(tmp.path() + "/" + evals[0]);
+  CHECK(files.size() == 2);
+  CHECK(files["00-input.kir"] == texts[0].text);
+  CHECK(files["graph.dot"] == texts[1].text);
 }
 
 TEST_CASE("the kernels backend dumps kernel IR without backend code") {
