@@ -24,21 +24,30 @@ namespace {
 
 constinit std::atomic<int> g_enabled{-1};
 std::once_flag g_env_once;
-std::mutex g_mutex;  // guards g_dir and g_warned
-std::string g_dir;
-bool g_warned = false;
-std::atomic<int64_t> g_next_eval{0};
+constinit std::atomic<int64_t> g_next_eval{0};
 
-void set_dir_locked(std::string dir) {
-  g_dir = std::move(dir);
-  g_enabled.store(g_dir.empty() ? 0 : 1, std::memory_order_relaxed);
+struct Settings {
+  std::mutex mutex;
+  std::string dir;
+  bool warned = false;
+};
+
+Settings& settings() {
+  static Settings* s = new Settings();  // never destroyed: evaluations may run at exit
+  return *s;
+}
+
+void set_dir_locked(Settings& s, std::string dir) {
+  s.dir = std::move(dir);
+  g_enabled.store(s.dir.empty() ? 0 : 1, std::memory_order_relaxed);
 }
 
 void read_env() {
   std::call_once(g_env_once, [] {
     const char* env = std::getenv("KILN_DUMP");
-    std::lock_guard lock(g_mutex);
-    set_dir_locked(env ? env : "");
+    Settings& s = settings();
+    std::lock_guard lock(s.mutex);
+    set_dir_locked(s, env ? env : "");
   });
 }
 
@@ -46,9 +55,10 @@ void read_env() {
 void warn_write(const std::string& what) {
   bool first;
   {
-    std::lock_guard lock(g_mutex);
-    first = !g_warned;
-    g_warned = true;
+    Settings& s = settings();
+    std::lock_guard lock(s.mutex);
+    first = !s.warned;
+    s.warned = true;
   }
   log(first ? LogLevel::Warn : LogLevel::Debug, "KILN_DUMP: {}; evaluations go on without this dump", what);
 }
@@ -90,14 +100,16 @@ bool dumping() {
 
 void set_dump_dir(std::string dir) {
   read_env();  // so that a later first use does not override this
-  std::lock_guard lock(g_mutex);
-  set_dir_locked(std::move(dir));
+  Settings& s = settings();
+  std::lock_guard lock(s.mutex);
+  set_dir_locked(s, std::move(dir));
 }
 
 std::string dump_dir() {
   read_env();
-  std::lock_guard lock(g_mutex);
-  return g_dir;
+  Settings& s = settings();
+  std::lock_guard lock(s.mutex);
+  return s.dir;
 }
 
 void write_dump(const std::vector<DumpText>& texts) {
