@@ -39,6 +39,7 @@ Settings& settings() {
 
 void set_dir_locked(Settings& s, std::string dir) {
   s.dir = std::move(dir);
+  s.warned = false;  // a new directory gets a warning of its own
   g_enabled.store(s.dir.empty() ? 0 : 1, std::memory_order_relaxed);
 }
 
@@ -51,7 +52,7 @@ void read_env() {
   });
 }
 
-// A failed dump costs only the dump: warn once per process, then log at debug level.
+// A failed dump costs only the dump: warn once per directory, then log at debug level.
 void warn_write(const std::string& what) {
   bool first;
   {

@@ -5,7 +5,7 @@
 // evaluation misses the schedule cache, so a dumping process bypasses that cache: every
 // evaluation plans again and dumps in full (kernels still come from the kernel cache).
 // Writing never fails an evaluation: a directory that cannot be created or written gives
-// one warning through the log (later failures log at debug level). The texts are collected
+// one warning through the log (later failures there log at debug level). The texts are collected
 // by StageDump (stage_dump.hpp).
 #pragma once
 
