@@ -166,6 +166,10 @@ int32_t PhaseBuilder::value(const Node* n, const std::vector<int32_t>& point) {
       case OpCategory::Unary:
       case OpCategory::Binary:
       case OpCategory::Ternary: {
+        if (n->op() == Op::StopGradient) {  // the operand's value: no instruction at all
+          v = value(ops[0].get(), point);
+          break;
+        }
         std::vector<int32_t> args;
         for (const NodeRef& o : ops) args.push_back(value(o.get(), point));
         v = op(n->op(), n->dtype(), std::move(args));
