@@ -211,8 +211,8 @@ std::vector<NodeRef> grad(const NodeRef& y, const std::vector<NodeRef>& xs, cons
   if (!is_float(y->dtype()))
     fail<DTypeError>(site, "y is {}: only floating-point values have gradients", describe(*y));
   if (y->numel() != 1)
-    fail<ShapeError>(site, "y is {} with {} elements: a gradient needs a scalar (one element); use vjp with a "
-                     "cotangent for other shapes", describe(*y), y->numel());
+    fail<ShapeError>(site, "y has {} elements ({}): a gradient needs a scalar (one element); use vjp with a "
+                     "cotangent for other shapes", y->numel(), describe(*y));
   NodeRef ones = ad::GradBuilder(site.loc).full_like(1, y);
   return vjp({y}, xs, {ones}, site);
 }
