@@ -73,14 +73,27 @@ NodeRef GradBuilder::cast(const NodeRef& x, DType t) const {
   return node(Op::Cast, {x}, {}, &type);
 }
 
+namespace {
+
+// The 0-d constant that x broadcasts (x is that value at every element), or null.
+NodeRef broadcast_constant(const NodeRef& x) {
+  if (x->op() != Op::Broadcast || x->operands().empty()) return {};
+  const NodeRef& c = x->operands()[0];
+  return c->op() == Op::Constant && c->rank() == 0 ? c : NodeRef();
+}
+
+}  // namespace
+
 NodeRef GradBuilder::reshape(const NodeRef& x, const Shape& s) const {
   if (x->shape() == s) return x;
+  if (NodeRef c = broadcast_constant(x)) return broadcast(c, s);  // still one value everywhere
   TensorType type{x->dtype(), s};
   return node(Op::Reshape, {x}, {}, &type);
 }
 
 NodeRef GradBuilder::broadcast(const NodeRef& x, const Shape& s) const {
   if (x->shape() == s) return x;
+  if (NodeRef c = broadcast_constant(x)) return broadcast(c, s);
   TensorType type{x->dtype(), s};
   return node(Op::Broadcast, {x}, {}, &type);
 }

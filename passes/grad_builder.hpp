@@ -4,7 +4,7 @@
 // rebuilding an expression that already exists (cos(x) in a forward graph that computed it)
 // gives back the same node. The helpers keep backward graphs small without a simplifier:
 // a product with a constant one is its other factor, a negation of a negation is the value,
-// and an absent cotangent (an empty NodeRef) is a zero that is never materialised. Numbers
+// a reshaped or broadcast constant is the constant broadcast, and an absent cotangent (an empty NodeRef) is a zero that is never materialised. Numbers
 // are `constant` nodes (baked into code), broadcast to the shape they are used at. Nodes
 // carry the location of the forward node being differentiated.
 #pragma once
