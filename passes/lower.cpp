@@ -115,8 +115,9 @@ std::vector<int32_t> PhaseBuilder::unflatten(int32_t flat, const Shape& shape) {
     }
     bool first = true;
     for (size_t j = 0; j < i; ++j) first &= shape[j] == 1;
-    if (first) {  // the outermost non-1 axis takes what is left
+    if (first) {  // the outermost non-1 axis takes what is left; the size-1 axes before it are 0
       point[i] = rest;
+      for (size_t j = 0; j < i; ++j) point[j] = const_i64(0);
       break;
     }
     int32_t d = dim(shape[i]);
