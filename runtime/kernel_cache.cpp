@@ -1,9 +1,9 @@
 // The kernel cache: memory (an LRU map by kernel hash), then disk, then the backend.
 //
 // A disk entry is `<kernel hash>-<key hash>.kobj` in the cache directory: the key hash is a
-// 64-bit hash of the full key string (kiln version, cache format, kernel hash, backend,
-// target, options), and the key string itself is stored in the entry and compared on read,
-// so a file name collision can never load the wrong code. Entries of one kernel for other
+// 64-bit hash of the full key string (kiln version, cache format, op/dtype tables, kernel
+// hash, backend, target, options), and the key string itself is stored in the entry and
+// compared on read, so a file name collision can never load the wrong code. Entries of one kernel for other
 // targets share the name's prefix, which lets the debug log say why a kernel missed.
 //
 // Entry layout (integers little-endian):
@@ -91,6 +91,19 @@ uint64_t get_le(const char* p, int bytes) {
 }
 
 std::string errno_text() { return std::strerror(errno); }
+
+// A hash of the op and dtype tables (their names, in enum order). Kernel hashes mix enum
+// numbers, so two builds whose tables differ (an op inserted mid-table renumbers the ones after
+// it) must not share disk entries even when their versions agree.
+uint64_t tables_fingerprint() {
+  static const uint64_t fingerprint = [] {
+    std::string names;
+    for (int i = 0; i < kNumOps; ++i) names += std::string(op_name(static_cast<Op>(i))) + ",";
+    for (int i = 0; i < kNumDTypes; ++i) names += std::string(dtype_name(static_cast<DType>(i))) + ",";
+    return hash_bytes(names.data(), names.size(), 0);
+  }();
+  return fingerprint;
+}
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -217,8 +230,9 @@ struct KernelCache::Impl {
   bool warned_write = false;
 
   std::string key_for(uint64_t hash) const {
-    return fmt::format("kiln-version {}; format {}; kernel {:016x}; backend {}; target {}; options {}", KILN_VERSION,
-                       kFormatVersion, hash, backend.name, backend.target_id, options.options_key);
+    return fmt::format("kiln-version {}; format {}; tables {:016x}; kernel {:016x}; backend {}; target {}; options {}",
+                       KILN_VERSION, kFormatVersion, tables_fingerprint(), hash, backend.name, backend.target_id,
+                       options.options_key);
   }
   std::string file_name(uint64_t hash, const std::string& key) const {
     return fmt::format("{:016x}-{:016x}{}", hash, hash_bytes(key.data(), key.size(), hash), kEntrySuffix);

@@ -1,7 +1,7 @@
 // kiln-opt: reads graph IR in text form, checks it and writes it back in canonical form.
 //
-// The tool is one straight pipeline: read the input, parse_module, verify, (passes, later),
-// print_module, write the output. Its exit status tells the three outcomes apart: 0 done,
+// The tool is one straight pipeline: read the input, parse_module, verify, (--grad: the
+// gradient functions, verified again), (passes, later), print_module, write the output. Its exit status tells the three outcomes apart: 0 done,
 // 1 the input is wrong (the error, `file:line:col: error: ...`, is on stderr), 2 the command
 // line is wrong (a usage text is on stderr). An output file is written to a temporary file in
 // its directory and renamed over OUT, so OUT is never left half written.
@@ -10,18 +10,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "compiler/ir/parser.hpp"
 #include "compiler/ir/printer.hpp"
 #include "compiler/ir/verifier.hpp"
+#include "passes/autodiff.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: kiln-opt [FILE|-] [-o OUT] [--no-locations] [--help]
+constexpr const char* kUsage = R"(usage: kiln-opt [FILE|-] [-o OUT] [--no-locations] [--grad=ARGS] [--help]
 
 Reads kiln graph IR in text form from FILE (stdin when FILE is '-' or absent), checks it, and
 prints it in canonical form (compiler/ir/text_format.md) to stdout or to OUT.
@@ -29,6 +32,9 @@ prints it in canonical form (compiler/ir/text_format.md) to stdout or to OUT.
 options:
   -o OUT            write to OUT instead of stdout (atomically: temporary file, then rename)
   --no-locations    leave out the loc("file":line) annotations
+  --grad=ARGS       replace each function with one scalar float result by its gradient
+                    w.r.t. the arguments named in ARGS (comma-separated, e.g. --grad=x,w):
+                    @f(args) -> scalar becomes @f_grad(args) -> (d/dx, d/dw)
   --help            print this text and exit
 
 example:
@@ -53,6 +59,7 @@ struct Options {
   std::string output;  // empty: stdout
   bool locations = true;
   bool help = false;
+  std::vector<std::string> grad;  // --grad: argument names, in order
   // --passes=a,b,c will add the list of pass names here, run in order by run() below.
 };
 
@@ -65,6 +72,13 @@ std::string parse_args(int argc, char** argv, Options& o) {
       o.help = true;
     } else if (a == "--no-locations") {
       o.locations = false;
+    } else if (a.rfind("--grad=", 0) == 0) {
+      std::string list = a.substr(7);
+      for (size_t start = 0, comma; start <= list.size(); start = comma + 1) {
+        comma = std::min(list.find(',', start), list.size());
+        if (comma == start) return "empty argument name in '" + a + "'";
+        o.grad.push_back(list.substr(start, comma - start));
+      }
     } else if (a == "-o") {
       if (i + 1 == argc) return "missing file name after -o";
       o.output = argv[++i];
@@ -131,6 +145,20 @@ bool write_atomically(const std::string& path, const std::string& data, std::str
   return false;
 }
 
+// --grad: each function with one scalar float result becomes its gradient function; the
+// others stay as they are. Throws kiln::Error (an unknown argument name, no such function).
+kiln::Module gradient_module(const kiln::Module& m, const std::vector<std::string>& wrt) {
+  kiln::Module out;
+  bool any = false;
+  for (const kiln::Function& f : m.functions) {
+    const bool scalar = f.results.size() == 1 && kiln::is_float(f.results[0]->dtype()) && f.results[0]->numel() == 1;
+    any |= scalar;
+    out.functions.push_back(scalar ? kiln::grad_function(f, wrt) : f);
+  }
+  if (!any) throw kiln::ValueError("--grad: no function has one scalar float result");
+  return out;
+}
+
 // The pipeline; returns the exit status.
 int run(const Options& o) {
   std::string text, error;
@@ -143,6 +171,10 @@ int run(const Options& o) {
   try {
     kiln::Module m = kiln::parse_module(text, name);
     kiln::verify(m);
+    if (!o.grad.empty()) {
+      m = gradient_module(m, o.grad);
+      kiln::verify(m);
+    }
     // Passes go here: for each name of --passes, run that pass on `m`, then verify(m) again.
     out = kiln::print_module(m, kiln::PrintOptions{.locations = o.locations});
   } catch (const kiln::ParseError& e) {
