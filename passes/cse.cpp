@@ -59,7 +59,10 @@ Function cse(const Function& f) {
     std::optional<Key> key = key_of(n.op(), operands);
     if (!key) return {};
     auto [it, added] = first.try_emplace(*key);
-    if (added) it->second = rebuild(n, std::vector<NodeRef>(operands.begin(), operands.end()));
+    if (added)
+      it->second = operands.data() == n.operands().data()
+                       ? NodeRef(const_cast<Node*>(&n))
+                       : rebuild(n, std::vector<NodeRef>(operands.begin(), operands.end()));
     return it->second;
   });
 }

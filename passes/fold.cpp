@@ -91,6 +91,8 @@ NodeRef fold_reduce(const Node& n, const Node& operand) {
   return {};
 }
 
+}  // namespace
+
 NodeRef fold_node(const Node& n, std::span<const NodeRef> operands) {
   if (n.op() == Op::Broadcast && splat_constant(*operands[0]) == operands[0].get()) return {};  // a splat already
   switch (op_info(n.op()).category) {
@@ -107,10 +109,8 @@ NodeRef fold_node(const Node& n, std::span<const NodeRef> operands) {
   return {};
 }
 
-}  // namespace
-
 Function fold(const Function& f) {
-  return rewrite(f, [](const Node& n, std::span<const NodeRef> operands) { return fold_node(n, operands); });
+  return rewrite(f, fold_node);
 }
 
 }  // namespace kiln

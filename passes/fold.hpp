@@ -11,11 +11,17 @@
 // nodes are never folded.
 #pragma once
 
+#include <span>
+
 #include "compiler/ir/function.hpp"
 
 namespace kiln {
 
 Function fold(const Function& f);
+
+// The splat that node n (with operands `operands`, already rewritten) folds to, or null.
+// The per-node step of fold, which simplify applies too. Caller holds the graph read lock.
+NodeRef fold_node(const Node& n, std::span<const NodeRef> operands);
 
 // Whether elementwise op `op` on operands of dtype t is folded: its interpreter value is
 // what every backend computes, bit for bit.

@@ -18,16 +18,16 @@ namespace {
 // Every pass a pipeline may name.
 constexpr Pass kPasses[] = {
     {"fold", "constant folding: ops on constants become constants (exact ops only)", fold},
-    {"simplify", "algebraic simplification by the rule table (x*1 -> x, movement composition, ...)", simplify},
+    {"simplify", "fold plus algebraic simplification by the rule table (x*1 -> x, sum(broadcast(c)) -> c*n, ...)",
+     simplify},
     {"cse", "merges equal values hash-consing misses (a+b and b+a, a<b and b>a)", cse},
     {"dce", "drops operands no element of the result reads (where on a constant, slices of concat/pad)", dce},
 };
 
-// The pipeline run before scheduling. fold first, so that simplify's rules see constants
-// (x * cast(1) is x * 1.0); simplify makes new constant expressions (sum(broadcast(c)) is
-// c * n), which fold and simplify again take to a fixed point; cse and dce then work on
-// the smallest graph. Each pass is one walk over the graph.
-constexpr std::string_view kDefaultPipeline[] = {"fold", "simplify", "fold", "simplify", "cse", "dce"};
+// The pipeline run before scheduling: simplify (which folds constants in the same walk, so
+// that folding and rules feed each other to a fixed point), then cse and dce on the
+// smallest graph. Each pass is one walk; simplify rebuilds what changes, once.
+constexpr std::string_view kDefaultPipeline[] = {"simplify", "cse", "dce"};
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <vector>
 
+#include "passes/fold.hpp"
 #include "passes/rewrite.hpp"
 #include "passes/simplify_rules.hpp"
 
@@ -34,8 +35,10 @@ class Simplifier {
           return settle(std::move(n));
         }) {}
 
-  // The first rule's replacement for n (operands `operands`), or null.
+  // The folded constant n is, or the first rule's replacement for n (operands
+  // `operands`), or null.
   NodeRef first_rewrite(const Node& n, std::span<const NodeRef> operands) const {
+    if (NodeRef folded = fold_node(n, operands)) return folded;
     for (const SimplifyRule* r : rules_by_op()[static_cast<size_t>(n.op())])
       if (NodeRef out = apply_rule(*r, n, operands, builder_)) return out;
     return {};
