@@ -94,6 +94,7 @@ NodeRef fold_reduce(const Node& n, const Node& operand) {
 }  // namespace
 
 NodeRef fold_node(const Node& n, std::span<const NodeRef> operands) {
+  if (n.evaluated()) return {};  // data now; its operands are gone
   if (n.op() == Op::Broadcast && splat_constant(*operands[0]) == operands[0].get()) return {};  // a splat already
   switch (op_info(n.op()).category) {
     case OpCategory::Source: return {};

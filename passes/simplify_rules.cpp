@@ -53,7 +53,15 @@ const Node& x_of(const Match& m) { return *m.vars[kX.index]; }
 
 bool x_has_result_type(const Match& m) { return x_of(m).type() == m.root->type(); }
 
-bool inner_cast_is_lossless(const Match& m) { return cast_is_lossless(x_of(m).dtype(), m.operand(0).dtype()); }
+// cast(cast(x: t, w), u) is cast(x, u) when t -> w keeps every value and w -> u converts it
+// as t -> u would. It does unless t is an integer, w a float and u an integer: from a float
+// a cast saturates, from an integer it wraps (i32 -2 through f64 to u32 is 0, straight to
+// u32 it is 2^32 - 2), which agree only when every value of t fits in u.
+bool cast_through_is_direct(const Match& m) {
+  DType t = x_of(m).dtype(), w = m.operand(0).dtype(), u = m.root->dtype();
+  if (!cast_is_lossless(t, w)) return false;
+  return !(is_integer(t) && is_float(w) && is_integer(u)) || cast_is_lossless(t, u);
+}
 
 bool is_identity_permutation(const Match& m) {
   const std::vector<int64_t>& p = m.root->attrs().perm;
@@ -190,142 +198,172 @@ NodeRef sum_of_copies(const Match& m) {
   return m.make(Op::Mul, {y, make_splat(Scalar::of_int(n), m.root->type(), m.root->loc())});
 }
 
-}  // namespace
+// ---- The rules --------------------------------------------------------------------------
 
-namespace {
+// The rule families. Each row: the rule in words, the pattern, the dtypes of x it holds
+// for, a guard (or null), the replacement, and whether NaN bits may change.
+using enum Op;
+using enum Exactness;
+constexpr PatVar x = kX, y = kY, c = kC;
 
-std::vector<SimplifyRule> make_rules() {
-  using enum Op;
-  constexpr PatVar x = kX, y = kY, c = kC;
-  constexpr Exactness Bits = Exactness::Bitwise, Nan = Exactness::NanBits;
+std::vector<SimplifyRule> constant_rules() {
   return {
       // Identities with a constant: the IEEE operation is exact and gives x (or -x); kiln's
       // integer ops agree (x / 1 = x, x ** 1 = x, wrapping x * -1 = -x, u32 -1 = 2^32 - 1).
-      {"x * 1 -> x", P(Mul, {x, K(1)}), kNumeric, nullptr, x, Nan},
-      {"x / 1 -> x", P(Div, {x, K(1)}), kNumeric, nullptr, x, Nan},
-      {"x ** 1 -> x", P(Pow, {x, K(1)}), kNumeric, nullptr, x, Nan},
-      {"x * -1 -> -x", P(Mul, {x, K(-1)}), kNumeric, nullptr, R(Neg, {x}), Nan},
+      {"x * 1 -> x", P(Mul, {x, K(1)}), kNumeric, nullptr, x, NanBits},
+      {"x / 1 -> x", P(Div, {x, K(1)}), kNumeric, nullptr, x, NanBits},
+      {"x ** 1 -> x", P(Pow, {x, K(1)}), kNumeric, nullptr, x, NanBits},
+      {"x * -1 -> -x", P(Mul, {x, K(-1)}), kNumeric, nullptr, R(Neg, {x}), NanBits},
       // x + -0.0 = x for every x (-0.0 + -0.0 = -0.0), and x - 0.0 = x + -0.0. Not x + 0.0:
       // -0.0 + 0.0 = +0.0.
-      {"x + -0.0 -> x", P(Add, {x, Kf(-0.0)}), kFloats, nullptr, x, Nan},
-      {"x + 0 -> x", P(Add, {x, K(0)}), kInts, nullptr, x, Bits},
-      {"x - 0 -> x", P(Sub, {x, K(0)}), kNumeric, nullptr, x, Nan},
+      {"x + -0.0 -> x", P(Add, {x, Kf(-0.0)}), kFloats, nullptr, x, NanBits},
+      {"x + 0 -> x", P(Add, {x, K(0)}), kInts, nullptr, x, Bitwise},
+      {"x - 0 -> x", P(Sub, {x, K(0)}), kNumeric, nullptr, x, NanBits},
       // -0.0 - x = -x for every x (0.0 - 0.0 = +0.0, so not 0.0 - x on floats).
-      {"-0.0 - x -> -x", P(Sub, {Kf(-0.0), x}), kFloats, nullptr, R(Neg, {x}), Nan},
-      {"0 - x -> -x", P(Sub, {K(0), x}), kInts, nullptr, R(Neg, {x}), Bits},
+      {"-0.0 - x -> -x", P(Sub, {Kf(-0.0), x}), kFloats, nullptr, R(Neg, {x}), NanBits},
+      {"0 - x -> -x", P(Sub, {K(0), x}), kInts, nullptr, R(Neg, {x}), Bitwise},
       // IEEE 754 defines x - y as x + (-y).
-      {"x - -y -> x + y", P(Sub, {x, P(Neg, {y})}), kNumeric, nullptr, R(Add, {x, y}), Nan},
-      {"x + -y -> x - y", P(Add, {x, P(Neg, {y})}), kNumeric, nullptr, R(Sub, {x, y}), Nan},
+      {"x - -y -> x + y", P(Sub, {x, P(Neg, {y})}), kNumeric, nullptr, R(Add, {x, y}), NanBits},
+      {"x + -y -> x - y", P(Add, {x, P(Neg, {y})}), kNumeric, nullptr, R(Sub, {x, y}), NanBits},
       // pow(x, 0) = 1 for every x, quiet NaN included (C99 F.9.4.4); kiln's integer 0 ** 0 = 1.
       // Not f64: glibc's pow(signalling NaN, 0) is NaN (narrower floats reach pow quieted).
-      {"x ** 0 -> 1", P(Pow, {x, K(0)}), kInts | kNarrowFloats, nullptr, S(1), Bits},
+      {"x ** 0 -> 1", P(Pow, {x, K(0)}), kInts | kNarrowFloats, nullptr, S(1), Bitwise},
       // x * x is exact in double for f16/bf16/f32 (at most 48 bits), so pow (within 0.52 ulp)
       // returns it too and both round it once. Not for f64, where x * x rounds.
-      {"x ** 2 -> square(x)", P(Pow, {x, K(2)}), kInts | kNarrowFloats, nullptr, R(Square, {x}), Nan},
+      {"x ** 2 -> square(x)", P(Pow, {x, K(2)}), kInts | kNarrowFloats, nullptr, R(Square, {x}), NanBits},
+  };
+}
 
+std::vector<SimplifyRule> integer_and_logic_rules() {
+  return {
       // Integers only: on floats NaN * 0, inf - inf are NaN and -1 * 0 = -0.0.
-      {"x * 0 -> 0", P(Mul, {x, K(0)}), kInts, nullptr, S(0), Bits},
-      {"x - x -> 0", P(Sub, {x, x}), kInts, nullptr, S(0), Bits},
-      {"x // 1 -> x", P(FloorDiv, {x, K(1)}), kInts, nullptr, x, Bits},
-      {"x % 1 -> 0", P(Mod, {x, K(1)}), kInts, nullptr, S(0), Bits},
-      {"x << 0 -> x", P(ShiftLeft, {x, K(0)}), kInts, nullptr, x, Bits},
-      {"x >> 0 -> x", P(ShiftRight, {x, K(0)}), kInts, nullptr, x, Bits},
+      {"x * 0 -> 0", P(Mul, {x, K(0)}), kInts, nullptr, S(0), Bitwise},
+      {"x - x -> 0", P(Sub, {x, x}), kInts, nullptr, S(0), Bitwise},
+      {"x // 1 -> x", P(FloorDiv, {x, K(1)}), kInts, nullptr, x, Bitwise},
+      {"x % 1 -> 0", P(Mod, {x, K(1)}), kInts, nullptr, S(0), Bitwise},
+      {"x << 0 -> x", P(ShiftLeft, {x, K(0)}), kInts, nullptr, x, Bitwise},
+      {"x >> 0 -> x", P(ShiftRight, {x, K(0)}), kInts, nullptr, x, Bitwise},
 
       // Bits (bool: true is all ones) and logic.
-      {"x & 0 -> 0", P(BitwiseAnd, {x, K(0)}), kIntsBool, nullptr, S(0), Bits},
-      {"x & ~0 -> x", P(BitwiseAnd, {x, K(-1)}), kIntsBool, nullptr, x, Bits},
-      {"x | 0 -> x", P(BitwiseOr, {x, K(0)}), kIntsBool, nullptr, x, Bits},
-      {"x | ~0 -> ~0", P(BitwiseOr, {x, K(-1)}), kIntsBool, nullptr, S(-1), Bits},
-      {"x ^ 0 -> x", P(BitwiseXor, {x, K(0)}), kIntsBool, nullptr, x, Bits},
-      {"x & x -> x", P(BitwiseAnd, {x, x}), kIntsBool, nullptr, x, Bits},
-      {"x | x -> x", P(BitwiseOr, {x, x}), kIntsBool, nullptr, x, Bits},
-      {"x ^ x -> 0", P(BitwiseXor, {x, x}), kIntsBool, nullptr, S(0), Bits},
-      {"~~x -> x", P(BitwiseNot, {P(BitwiseNot, {x})}), kIntsBool, nullptr, x, Bits},
-      {"x and true -> x", P(LogicalAnd, {x, K(1)}), kBool, nullptr, x, Bits},
-      {"x and false -> false", P(LogicalAnd, {x, K(0)}), kBool, nullptr, S(0), Bits},
-      {"x or false -> x", P(LogicalOr, {x, K(0)}), kBool, nullptr, x, Bits},
-      {"x or true -> true", P(LogicalOr, {x, K(1)}), kBool, nullptr, S(1), Bits},
-      {"x xor false -> x", P(LogicalXor, {x, K(0)}), kBool, nullptr, x, Bits},
-      {"x and x -> x", P(LogicalAnd, {x, x}), kBool, nullptr, x, Bits},
-      {"x or x -> x", P(LogicalOr, {x, x}), kBool, nullptr, x, Bits},
-      {"x xor x -> false", P(LogicalXor, {x, x}), kBool, nullptr, S(0), Bits},
-      {"!!x -> x", P(LogicalNot, {P(LogicalNot, {x})}), kBool, nullptr, x, Bits},
+      {"x & 0 -> 0", P(BitwiseAnd, {x, K(0)}), kIntsBool, nullptr, S(0), Bitwise},
+      {"x & ~0 -> x", P(BitwiseAnd, {x, K(-1)}), kIntsBool, nullptr, x, Bitwise},
+      {"x | 0 -> x", P(BitwiseOr, {x, K(0)}), kIntsBool, nullptr, x, Bitwise},
+      {"x | ~0 -> ~0", P(BitwiseOr, {x, K(-1)}), kIntsBool, nullptr, S(-1), Bitwise},
+      {"x ^ 0 -> x", P(BitwiseXor, {x, K(0)}), kIntsBool, nullptr, x, Bitwise},
+      {"x & x -> x", P(BitwiseAnd, {x, x}), kIntsBool, nullptr, x, Bitwise},
+      {"x | x -> x", P(BitwiseOr, {x, x}), kIntsBool, nullptr, x, Bitwise},
+      {"x ^ x -> 0", P(BitwiseXor, {x, x}), kIntsBool, nullptr, S(0), Bitwise},
+      {"~~x -> x", P(BitwiseNot, {P(BitwiseNot, {x})}), kIntsBool, nullptr, x, Bitwise},
+      {"x and true -> x", P(LogicalAnd, {x, K(1)}), kBool, nullptr, x, Bitwise},
+      {"x and false -> false", P(LogicalAnd, {x, K(0)}), kBool, nullptr, S(0), Bitwise},
+      {"x or false -> x", P(LogicalOr, {x, K(0)}), kBool, nullptr, x, Bitwise},
+      {"x or true -> true", P(LogicalOr, {x, K(1)}), kBool, nullptr, S(1), Bitwise},
+      {"x xor false -> x", P(LogicalXor, {x, K(0)}), kBool, nullptr, x, Bitwise},
+      {"x and x -> x", P(LogicalAnd, {x, x}), kBool, nullptr, x, Bitwise},
+      {"x or x -> x", P(LogicalOr, {x, x}), kBool, nullptr, x, Bitwise},
+      {"x xor x -> false", P(LogicalXor, {x, x}), kBool, nullptr, S(0), Bitwise},
+      {"!!x -> x", P(LogicalNot, {P(LogicalNot, {x})}), kBool, nullptr, x, Bitwise},
 
       // x compared with itself: integers and bool only (NaN == NaN is false).
-      {"x == x -> true", P(Eq, {x, x}), kIntsBool, nullptr, S(1), Bits},
-      {"x != x -> false", P(Ne, {x, x}), kIntsBool, nullptr, S(0), Bits},
-      {"x <= x -> true", P(Le, {x, x}), kIntsBool, nullptr, S(1), Bits},
-      {"x >= x -> true", P(Ge, {x, x}), kIntsBool, nullptr, S(1), Bits},
-      {"x < x -> false", P(Lt, {x, x}), kIntsBool, nullptr, S(0), Bits},
-      {"x > x -> false", P(Gt, {x, x}), kIntsBool, nullptr, S(0), Bits},
+      {"x == x -> true", P(Eq, {x, x}), kIntsBool, nullptr, S(1), Bitwise},
+      {"x != x -> false", P(Ne, {x, x}), kIntsBool, nullptr, S(0), Bitwise},
+      {"x <= x -> true", P(Le, {x, x}), kIntsBool, nullptr, S(1), Bitwise},
+      {"x >= x -> true", P(Ge, {x, x}), kIntsBool, nullptr, S(1), Bitwise},
+      {"x < x -> false", P(Lt, {x, x}), kIntsBool, nullptr, S(0), Bitwise},
+      {"x > x -> false", P(Gt, {x, x}), kIntsBool, nullptr, S(0), Bitwise},
       // minimum(x, x) = x: both pick x, NaN and -0.0 included.
-      {"min(x, x) -> x", P(Minimum, {x, x}), kAll, nullptr, x, Nan},
-      {"max(x, x) -> x", P(Maximum, {x, x}), kAll, nullptr, x, Nan},
+      {"min(x, x) -> x", P(Minimum, {x, x}), kAll, nullptr, x, NanBits},
+      {"max(x, x) -> x", P(Maximum, {x, x}), kAll, nullptr, x, NanBits},
+  };
+}
 
+std::vector<SimplifyRule> sign_and_rounding_rules() {
+  return {
       // Sign changes and rounding. Negation flips the sign bit, so twice is nothing (on
       // integers -(-x) wraps back, INT_MIN included); |x| clears it (not on u32, where |x| is
       // x and -x wraps); sign and the rounding ops give values they keep; rounding an integer
       // does nothing (op.hpp).
-      {"--x -> x", P(Neg, {P(Neg, {x})}), kNumeric, nullptr, x, Nan},
-      {"|-x| -> |x|", P(Abs, {P(Neg, {x})}), kSigned | kFloats, nullptr, R(Abs, {x}), Nan},
-      {"||x|| -> |x|", P(Abs, {P(Abs, {x})}), kNumeric, nullptr, R(Abs, {x}), Nan},
-      {"sign(sign(x)) -> sign(x)", P(Sign, {P(Sign, {x})}), kNumeric, nullptr, R(Sign, {x}), Nan},
-      {"floor(floor(x)) -> floor(x)", P(Floor, {P(Floor, {x})}), kFloats, nullptr, R(Floor, {x}), Nan},
-      {"ceil(ceil(x)) -> ceil(x)", P(Ceil, {P(Ceil, {x})}), kFloats, nullptr, R(Ceil, {x}), Nan},
-      {"round(round(x)) -> round(x)", P(Round, {P(Round, {x})}), kFloats, nullptr, R(Round, {x}), Nan},
-      {"trunc(trunc(x)) -> trunc(x)", P(Trunc, {P(Trunc, {x})}), kFloats, nullptr, R(Trunc, {x}), Nan},
-      {"floor(x) -> x on integers", P(Floor, {x}), kInts, nullptr, x, Bits},
-      {"ceil(x) -> x on integers", P(Ceil, {x}), kInts, nullptr, x, Bits},
-      {"round(x) -> x on integers", P(Round, {x}), kInts, nullptr, x, Bits},
-      {"trunc(x) -> x on integers", P(Trunc, {x}), kInts, nullptr, x, Bits},
+      {"--x -> x", P(Neg, {P(Neg, {x})}), kNumeric, nullptr, x, NanBits},
+      {"|-x| -> |x|", P(Abs, {P(Neg, {x})}), kSigned | kFloats, nullptr, R(Abs, {x}), NanBits},
+      {"||x|| -> |x|", P(Abs, {P(Abs, {x})}), kNumeric, nullptr, R(Abs, {x}), NanBits},
+      {"sign(sign(x)) -> sign(x)", P(Sign, {P(Sign, {x})}), kNumeric, nullptr, R(Sign, {x}), NanBits},
+      {"floor(floor(x)) -> floor(x)", P(Floor, {P(Floor, {x})}), kFloats, nullptr, R(Floor, {x}), NanBits},
+      {"ceil(ceil(x)) -> ceil(x)", P(Ceil, {P(Ceil, {x})}), kFloats, nullptr, R(Ceil, {x}), NanBits},
+      {"round(round(x)) -> round(x)", P(Round, {P(Round, {x})}), kFloats, nullptr, R(Round, {x}), NanBits},
+      {"trunc(trunc(x)) -> trunc(x)", P(Trunc, {P(Trunc, {x})}), kFloats, nullptr, R(Trunc, {x}), NanBits},
+      {"floor(x) -> x on integers", P(Floor, {x}), kInts, nullptr, x, Bitwise},
+      {"ceil(x) -> x on integers", P(Ceil, {x}), kInts, nullptr, x, Bitwise},
+      {"round(x) -> x on integers", P(Round, {x}), kInts, nullptr, x, Bitwise},
+      {"trunc(x) -> x on integers", P(Trunc, {x}), kInts, nullptr, x, Bitwise},
+  };
+}
 
+std::vector<SimplifyRule> select_and_cast_rules() {
+  return {
       // Selection copies the chosen element's bits.
-      {"where(c, x, x) -> x", P(Where, {c, x, x}), kAll, nullptr, x, Bits},
+      {"where(c, x, x) -> x", P(Where, {c, x, x}), kAll, nullptr, x, Bitwise},
       {"where(!c, x, y) -> where(c, y, x)", P(Where, {P(LogicalNot, {c}), x, y}), kAll, nullptr, R(Where, {c, y, x}),
-       Bits},
+       Bitwise},
 
       // Casts. A cast to x's own dtype is x. Through a dtype that holds every value of x's
-      // exactly, a cast sees x's value, so it may start from x: cast(cast(f32 x, f64), f32)
-      // is x, cast(cast(i32 x, i64), f32) is cast(x, f32).
-      {"cast(x) -> x when x has the dtype", P(Cast, {x}), kAll, x_has_result_type, x, Nan},
-      {"cast(cast(x, w), u) -> cast(x, u) when x -> w is lossless", P(Cast, {P(Cast, {x})}), kAll,
-       inner_cast_is_lossless, F(cast_x_to_result), Nan},
+      // exactly, a cast sees x's value, so it may start from x (cast(cast(f32 x, f64), f32)
+      // is x, cast(cast(i32 x, i64), f32) is cast(x, f32)) where it converts it the same way
+      // (see cast_through_is_direct).
+      {"cast(x) -> x when x has the dtype", P(Cast, {x}), kAll, x_has_result_type, x, NanBits},
+      {"cast(cast(x, w), u) -> cast(x, u) when x -> w is lossless and converts alike", P(Cast, {P(Cast, {x})}), kAll,
+       cast_through_is_direct, F(cast_x_to_result), NanBits},
+  };
+}
 
+std::vector<SimplifyRule> movement_rules() {
+  return {
       // Movement ops only move elements: compose them, drop the ones that move nothing.
-      {"reshape(x) -> x when the shape is x's", P(Reshape, {x}), kAll, x_has_result_type, x, Bits},
-      {"reshape(reshape(x)) -> reshape(x)", P(Reshape, {P(Reshape, {x})}), kAll, nullptr, F(reshape_x), Bits},
-      {"broadcast(x) -> x when the shape is x's", P(Broadcast, {x}), kAll, x_has_result_type, x, Bits},
+      {"reshape(x) -> x when the shape is x's", P(Reshape, {x}), kAll, x_has_result_type, x, Bitwise},
+      {"reshape(reshape(x)) -> reshape(x)", P(Reshape, {P(Reshape, {x})}), kAll, nullptr, F(reshape_x), Bitwise},
+      {"broadcast(x) -> x when the shape is x's", P(Broadcast, {x}), kAll, x_has_result_type, x, Bitwise},
       {"broadcast(broadcast(x)) -> broadcast(x)", P(Broadcast, {P(Broadcast, {x})}), kAll, nullptr, F(broadcast_x),
-       Bits},
-      {"permute(x, identity) -> x", P(Permute, {x}), kAll, is_identity_permutation, x, Bits},
+       Bitwise},
+      {"permute(x, identity) -> x", P(Permute, {x}), kAll, is_identity_permutation, x, Bitwise},
       {"permute(permute(x, p), q) -> permute(x, p[q])", P(Permute, {P(Permute, {x})}), kAll, nullptr,
-       F(compose_permutes), Bits},
-      {"slice(x) -> x when it takes all of x", P(Slice, {x}), kAll, is_whole_slice, x, Bits},
-      {"slice(slice(x)) -> slice(x)", P(Slice, {P(Slice, {x})}), kAll, slices_compose, F(compose_slices), Bits},
-      {"flip(x, []) -> x", P(Flip, {x}), kAll, has_no_axes, x, Bits},
-      {"flip(flip(x, a), b) -> flip(x, a xor b)", P(Flip, {P(Flip, {x})}), kAll, nullptr, F(compose_flips), Bits},
-      {"pad(x, 0, 0) -> x", P(Pad, {x}), kAll, pads_nothing, x, Bits},
-      {"concat(x) -> x", P(Concat, {x}), kAll, nullptr, x, Bits},
+       F(compose_permutes), Bitwise},
+      {"slice(x) -> x when it takes all of x", P(Slice, {x}), kAll, is_whole_slice, x, Bitwise},
+      {"slice(slice(x)) -> slice(x)", P(Slice, {P(Slice, {x})}), kAll, slices_compose, F(compose_slices), Bitwise},
+      {"flip(x, []) -> x", P(Flip, {x}), kAll, has_no_axes, x, Bitwise},
+      {"flip(flip(x, a), b) -> flip(x, a xor b)", P(Flip, {P(Flip, {x})}), kAll, nullptr, F(compose_flips), Bitwise},
+      {"pad(x, 0, 0) -> x", P(Pad, {x}), kAll, pads_nothing, x, Bitwise},
+      {"concat(x) -> x", P(Concat, {x}), kAll, nullptr, x, Bitwise},
+  };
+}
 
+std::vector<SimplifyRule> reduction_rules() {
+  return {
       // A reduction over no axes is its operand (-0.0 + x = x, 1 * x = x); its argmax is 0.
-      {"sum(x, []) -> x", P(ReduceSum, {x}), kNumeric, has_no_axes, x, Nan},
-      {"prod(x, []) -> x", P(ReduceProd, {x}), kNumeric, has_no_axes, x, Nan},
-      {"max(x, []) -> x", P(ReduceMax, {x}), kAll, has_no_axes, x, Nan},
-      {"min(x, []) -> x", P(ReduceMin, {x}), kAll, has_no_axes, x, Nan},
-      {"any(x, []) -> x", P(ReduceAny, {x}), kBool, has_no_axes, x, Bits},
-      {"all(x, []) -> x", P(ReduceAll, {x}), kBool, has_no_axes, x, Bits},
-      {"argmax(x, []) -> 0", P(ArgMax, {x}), kAll, has_no_axes, S(0), Bits},
-      {"argmin(x, []) -> 0", P(ArgMin, {x}), kAll, has_no_axes, S(0), Bits},
+      {"sum(x, []) -> x", P(ReduceSum, {x}), kNumeric, has_no_axes, x, NanBits},
+      {"prod(x, []) -> x", P(ReduceProd, {x}), kNumeric, has_no_axes, x, NanBits},
+      {"max(x, []) -> x", P(ReduceMax, {x}), kAll, has_no_axes, x, NanBits},
+      {"min(x, []) -> x", P(ReduceMin, {x}), kAll, has_no_axes, x, NanBits},
+      {"any(x, []) -> x", P(ReduceAny, {x}), kBool, has_no_axes, x, Bitwise},
+      {"all(x, []) -> x", P(ReduceAll, {x}), kBool, has_no_axes, x, Bitwise},
+      {"argmax(x, []) -> 0", P(ArgMax, {x}), kAll, has_no_axes, S(0), Bitwise},
+      {"argmin(x, []) -> 0", P(ArgMin, {x}), kAll, has_no_axes, S(0), Bitwise},
       // Reducing the copies a broadcast made: max, min, any and all of n >= 1 copies of x are
       // x; their sum is x * n (exact for n up to max_exact_copies). The form autodiff gives
       // sum(broadcast(c)).
       {"sum(broadcast(x)) -> x * n", P(ReduceSum, {P(Broadcast, {x})}), kNumeric, sum_of_copies_is_exact,
-       F(sum_of_copies), Nan},
-      {"max(broadcast(x)) -> x", P(ReduceMax, {P(Broadcast, {x})}), kAll, reduces_copies, F(collapse_copies), Nan},
-      {"min(broadcast(x)) -> x", P(ReduceMin, {P(Broadcast, {x})}), kAll, reduces_copies, F(collapse_copies), Nan},
-      {"any(broadcast(x)) -> x", P(ReduceAny, {P(Broadcast, {x})}), kBool, reduces_copies, F(collapse_copies), Bits},
-      {"all(broadcast(x)) -> x", P(ReduceAll, {P(Broadcast, {x})}), kBool, reduces_copies, F(collapse_copies), Bits},
+       F(sum_of_copies), NanBits},
+      {"max(broadcast(x)) -> x", P(ReduceMax, {P(Broadcast, {x})}), kAll, reduces_copies, F(collapse_copies), NanBits},
+      {"min(broadcast(x)) -> x", P(ReduceMin, {P(Broadcast, {x})}), kAll, reduces_copies, F(collapse_copies), NanBits},
+      {"any(broadcast(x)) -> x", P(ReduceAny, {P(Broadcast, {x})}), kBool, reduces_copies, F(collapse_copies), Bitwise},
+      {"all(broadcast(x)) -> x", P(ReduceAll, {P(Broadcast, {x})}), kBool, reduces_copies, F(collapse_copies), Bitwise},
   };
+}
+
+std::vector<SimplifyRule> make_rules() {
+  std::vector<SimplifyRule> all;
+  for (auto family : {constant_rules, integer_and_logic_rules, sign_and_rounding_rules, select_and_cast_rules,
+                      movement_rules, reduction_rules})
+    for (SimplifyRule& r : family()) all.push_back(std::move(r));
+  return all;
 }
 
 }  // namespace

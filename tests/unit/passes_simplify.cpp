@@ -204,14 +204,16 @@ const NodeBuilder kPlainBuilder = [](Op op, std::vector<NodeRef> operands, Attrs
                                      SourceLoc loc) { return make_node(op, std::move(operands), std::move(attrs), given, loc); };
 
 // Tries random instances of `rule`, mostly with x of dtype t; checks each replacement;
-// returns how many times the rule fired with x of dtype t.
+// returns how many times the rule fired with x of dtype t. Attempts go on after the first
+// hits, so that the less likely shapes, attributes and operand dtypes come up too.
 int check_rule_on(const SimplifyRule& rule, DType t, std::mt19937_64& rng) {
   int fired = 0;
-  for (int attempt = 0; attempt < 1000 && fired < 6; ++attempt) {
+  for (int attempt = 0; attempt < 400; ++attempt) {
     Instantiator inst(t, rng);
     NodeRef root;
     try {
-      root = inst.build(rule.pattern, {inst.some_dtype(), random_shape(rng)});
+      // The result's dtype: mostly x's, often any (casts, comparisons).
+      root = inst.build(rule.pattern, {rng() % 2 ? inst.some_dtype() : inst.any_dtype(), random_shape(rng)});
     } catch (const Retry&) {
       continue;
     }
