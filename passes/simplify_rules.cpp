@@ -9,7 +9,10 @@
 //   x / x -> 1         NaN, inf, 0 (on integers too: kiln's x / 0 is 0, so 0 / 0 is 0)
 //   exp(log(x)) -> x, log(exp(x)) -> x   rounded twice; exp(log(-1)) is NaN; exp(1000) is inf
 //   (x + y) - y, reassociation of + and *   rounded differently
-// sum(broadcast(x)) -> x * n is kept exact by a bound on n (see sum_of_broadcast).
+// Rules that hold for some dtypes only list them (x ** 2 -> square(x) is not for f64, |-x|
+// is not |x| on u32, a cast chain through a float is not one cast to an integer). The sum
+// of n broadcast copies, x * n, is exact up to a bound on n (max_exact_copies) and refused
+// beyond it, rather than allowed as a reassociation.
 #include "passes/simplify_rules.hpp"
 
 #include <algorithm>
