@@ -30,7 +30,9 @@ struct KeyHash {
 
 // The operands {a, b} as an unordered pair. Ordering by address only names the pair; which
 // node represents it is decided by the walk order.
-std::pair<const Node*, const Node*> unordered(const Node* a, const Node* b) { return a < b ? std::pair{a, b} : std::pair{b, a}; }
+std::pair<const Node*, const Node*> unordered(const Node* a, const Node* b) {
+  return a < b ? std::pair{a, b} : std::pair{b, a};
+}
 
 std::optional<Key> key_of(Op op, std::span<const NodeRef> operands) {
   if (op == Op::Fma) {  // a * b + c = b * a + c (the exact product is the same)

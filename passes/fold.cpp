@@ -11,6 +11,8 @@
 namespace kiln {
 
 bool folds_exactly(Op op, DType t) {
+  // The op lists read better packed, several cases a line.
+  // clang-format off
   switch (op) {
     // Correctly rounded (or exact) in IEEE 754, or defined by kiln's integer rules and by
     // fixed algorithms (floor division, fma in f64) that the backends implement as written.
@@ -38,6 +40,7 @@ bool folds_exactly(Op op, DType t) {
     case Op::Concat: case Op::Gather: case Op::ScatterAdd: case Op::Matmul:
       return false;
   }
+  // clang-format on
   return false;
 }
 
@@ -110,8 +113,6 @@ NodeRef fold_node(const Node& n, std::span<const NodeRef> operands) {
   return {};
 }
 
-Function fold(const Function& f) {
-  return rewrite(f, fold_node);
-}
+Function fold(const Function& f) { return rewrite(f, fold_node); }
 
 }  // namespace kiln

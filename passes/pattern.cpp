@@ -10,6 +10,8 @@
 namespace kiln {
 
 bool is_commutative(Op op) {
+  // The op lists read better packed, several cases a line.
+  // clang-format off
   switch (op) {
     case Op::Add: case Op::Mul: case Op::Minimum: case Op::Maximum: case Op::Eq: case Op::Ne:
     case Op::LogicalAnd: case Op::LogicalOr: case Op::LogicalXor: case Op::BitwiseAnd:
@@ -31,6 +33,7 @@ bool is_commutative(Op op) {
     case Op::Matmul:
       return false;
   }
+  // clang-format on
   return false;
 }
 

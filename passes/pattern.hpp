@@ -46,8 +46,8 @@ struct Match {
 struct Pat {
   enum class Kind : uint8_t { Var, Const, Node };
   Kind kind = Kind::Var;
-  int var = 0;    // Var: which variable
-  Scalar value;   // Const: the value, compared after conversion to the node's dtype
+  int var = 0;          // Var: which variable
+  Scalar value;         // Const: the value, compared after conversion to the node's dtype
   Op op = Op::Literal;  // Node
   std::vector<Pat> operands;
 };

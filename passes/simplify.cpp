@@ -47,8 +47,8 @@ class Simplifier {
   // n after rewriting it until no rule applies.
   NodeRef settle(NodeRef n) const {
     for (int step = 0;; ++step) {
-      KILN_CHECK(step < kMaxStepsPerNode) << "simplify: rules keep rewriting " << op_name(n->op()) << " "
-                                          << type_str(n->type());
+      KILN_CHECK(step < kMaxStepsPerNode)
+          << "simplify: rules keep rewriting " << op_name(n->op()) << " " << type_str(n->type());
       NodeRef next = first_rewrite(*n, n->operands());
       if (!next) return n;
       n = std::move(next);

@@ -187,7 +187,8 @@ NodeRef collapse_copies(const Match& m) {
   const std::vector<int64_t>& axes = m.root->attrs().axes;
   TensorType kept{x.dtype(), {}};
   for (size_t d = 0; d < x.shape().size(); ++d)
-    if (!std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(d + lead))) kept.shape.push_back(x.shape()[d]);
+    if (!std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(d + lead)))
+      kept.shape.push_back(x.shape()[d]);
   NodeRef y = m.make(Op::Reshape, {m.var(kX.index)}, {}, &kept);
   return m.make(Op::Broadcast, {y}, {}, &m.root->type());
 }

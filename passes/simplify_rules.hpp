@@ -25,11 +25,11 @@ enum class Exactness : uint8_t {
 };
 
 struct SimplifyRule {
-  const char* algebra;  // the rule in words, e.g. "x * 1 -> x"
-  Pat pattern;          // binds the variable x
-  DTypeMask dtypes;     // the dtypes of x for which the rule holds
+  const char* algebra;          // the rule in words, e.g. "x * 1 -> x"
+  Pat pattern;                  // binds the variable x
+  DTypeMask dtypes;             // the dtypes of x for which the rule holds
   bool (*guard)(const Match&);  // what else must hold (attributes, shapes, sizes); null: nothing
-  Rep replacement;      // has the matched node's type
+  Rep replacement;              // has the matched node's type
   Exactness exactness;
 };
 

@@ -2,9 +2,10 @@
 // in canonical form.
 //
 // The tool is one straight pipeline: read the input, parse_module, verify, run the passes of
-// --passes on every function (verifying after each), print_module, write the output. Its exit status tells the three outcomes apart: 0 done,
-// 1 the input is wrong (the error, `file:line:col: error: ...`, is on stderr), 2 the command
-// line is wrong (a usage text is on stderr). An output file is written to a temporary file in
+// --passes on every function (verifying after each), print_module, write the output. Its
+// exit status tells the three outcomes apart: 0 done, 1 the input is wrong (the error,
+// `file:line:col: error: ...`, is on stderr), 2 the command line is wrong (a usage text is
+// on stderr). An output file is written to a temporary file in
 // its directory and renamed over OUT, so OUT is never left half written.
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -25,7 +25,8 @@ NodeRef constant(const Scalar& v, DType t) {
 std::vector<NodeRef> special_constants(DType t) {
   std::vector<NodeRef> out;
   if (is_float(t)) {
-    for (uint64_t bits : special_float_bits(t)) out.push_back(constant(Scalar::of_float(load_as_double(&bits, t, 0)), t));
+    for (uint64_t bits : special_float_bits(t))
+      out.push_back(constant(Scalar::of_float(load_as_double(&bits, t, 0)), t));
     for (double v : {0.5, 2.0, 3.0, -7.25, 1e-3}) out.push_back(constant(Scalar::of_float(v), t));
   } else {
     for (int64_t v : special_ints(t)) out.push_back(constant(Scalar::of_int(v), t));
@@ -74,8 +75,7 @@ TEST_CASE("fold gives the interpreter's bits for every elementwise op on special
         for (const NodeRef& a : v)
           for (const NodeRef& b : v) check_fold(op, {a, b}, nullptr);
       } else {
-        for (int i = 0; i < 200; ++i)
-          check_fold(op, {op == Op::Where ? any(conds) : any(v), any(v), any(v)}, nullptr);
+        for (int i = 0; i < 200; ++i) check_fold(op, {op == Op::Where ? any(conds) : any(v), any(v), any(v)}, nullptr);
       }
     }
   }
@@ -115,10 +115,14 @@ TEST_CASE("fold turns copies of a constant into a splat with the interpreter's b
       gat.axis = 1;
       NodeRef idx = interesting_param({DType::I64, {2, 2}}, rng, "idx");
       std::vector<NodeRef> copies = {
-          make_node(Op::Reshape, {s}, {}, &flat),         make_node(Op::Permute, {s}, perm),
-          make_node(Op::Slice, {s}, sl, &part),           make_node(Op::Flip, {s}, fl),
-          make_node(Op::Concat, {s, s}, cat),             make_node(Op::Pad, {s}, pad),
-          make_node(Op::Gather, {s, idx}, gat),           make_node(Op::ReduceMax, {s}, axes_attr({1})),
+          make_node(Op::Reshape, {s}, {}, &flat),
+          make_node(Op::Permute, {s}, perm),
+          make_node(Op::Slice, {s}, sl, &part),
+          make_node(Op::Flip, {s}, fl),
+          make_node(Op::Concat, {s, s}, cat),
+          make_node(Op::Pad, {s}, pad),
+          make_node(Op::Gather, {s, idx}, gat),
+          make_node(Op::ReduceMax, {s}, axes_attr({1})),
           make_node(Op::ArgMin, {s}, axes_attr({0, 1})),
       };
       for (const NodeRef& n : copies) {

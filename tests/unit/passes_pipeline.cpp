@@ -3,10 +3,10 @@
 // just x; programs that differ only in a literal get the same optimised graph; and the
 // pipeline is cheap enough to run on every schedule-cache miss.
 #include <doctest/doctest.h>
-#include <kiln/kiln.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <kiln/kiln.hpp>
 #include <random>
 #include <regex>
 
@@ -76,9 +76,9 @@ TEST_CASE("through kiln::Array, programs where rules fire give the interpreter's
 
   Function opt = optimize(function_of_arrays({identities, integer, casts, moves, copies, chosen, pieces}));
   std::string text = print_function(opt);
-  CHECK(text.find("sin") == std::string::npos);       // the dead branch is gone
-  CHECK(text.find("permute") == std::string::npos);   // transpose(transpose(x)) is x
-  CHECK(text.find("concat") == std::string::npos);    // the slice reads one part
+  CHECK(text.find("sin") == std::string::npos);      // the dead branch is gone
+  CHECK(text.find("permute") == std::string::npos);  // transpose(transpose(x)) is x
+  CHECK(text.find("concat") == std::string::npos);   // the slice reads one part
 }
 
 TEST_CASE("programs that differ only in a literal optimise to the same graph, and run with their own values") {

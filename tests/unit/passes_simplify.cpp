@@ -201,7 +201,9 @@ void Instantiator::movement_operands(Op op, const TensorType& want, std::vector<
 
 // Builds nodes plainly: the rule is checked alone, not with the rest of the table.
 const NodeBuilder kPlainBuilder = [](Op op, std::vector<NodeRef> operands, Attrs attrs, const TensorType* given,
-                                     SourceLoc loc) { return make_node(op, std::move(operands), std::move(attrs), given, loc); };
+                                     SourceLoc loc) {
+  return make_node(op, std::move(operands), std::move(attrs), given, loc);
+};
 
 // Tries random instances of `rule`, mostly with x of dtype t; checks each replacement;
 // returns how many times the rule fired with x of dtype t. Attempts go on after the first

@@ -33,18 +33,29 @@ inline std::vector<DType> all_dtypes() {
 inline std::vector<uint64_t> special_float_bits(DType t) {
   switch (t) {
     case DType::F16:
-      return {0x7e00, 0xfe00, 0x7e01, 0x7c01, 0x7c00, 0xfc00, 0x0000, 0x8000, 0x0001, 0x83ff, 0x7bff, 0xfbff,
-              0x3c00, 0xbc00};
+      return {0x7e00, 0xfe00, 0x7e01, 0x7c01, 0x7c00, 0xfc00, 0x0000,
+              0x8000, 0x0001, 0x83ff, 0x7bff, 0xfbff, 0x3c00, 0xbc00};
     case DType::BF16:
-      return {0x7fc0, 0xffc0, 0x7fc1, 0x7f81, 0x7f80, 0xff80, 0x0000, 0x8000, 0x0001, 0x807f, 0x7f7f, 0xff7f,
-              0x3f80, 0xbf80};
+      return {0x7fc0, 0xffc0, 0x7fc1, 0x7f81, 0x7f80, 0xff80, 0x0000,
+              0x8000, 0x0001, 0x807f, 0x7f7f, 0xff7f, 0x3f80, 0xbf80};
     case DType::F32:
-      return {0x7fc00000, 0xffc00000, 0x7fc00001, 0x7f800001, 0x7f800000, 0xff800000, 0x00000000, 0x80000000,
-              0x00000001, 0x807fffff, 0x7f7fffff, 0xff7fffff, 0x3f800000, 0xbf800000};
+      return {0x7fc00000, 0xffc00000, 0x7fc00001, 0x7f800001, 0x7f800000, 0xff800000, 0x00000000,
+              0x80000000, 0x00000001, 0x807fffff, 0x7f7fffff, 0xff7fffff, 0x3f800000, 0xbf800000};
     case DType::F64:
-      return {0x7ff8000000000000, 0xfff8000000000000, 0x7ff8000000000001, 0x7ff0000000000001, 0x7ff0000000000000,
-              0xfff0000000000000, 0, 0x8000000000000000, 1, 0x800fffffffffffff, 0x7fefffffffffffff,
-              0xffefffffffffffff, 0x3ff0000000000000, 0xbff0000000000000};
+      return {0x7ff8000000000000,
+              0xfff8000000000000,
+              0x7ff8000000000001,
+              0x7ff0000000000001,
+              0x7ff0000000000000,
+              0xfff0000000000000,
+              0,
+              0x8000000000000000,
+              1,
+              0x800fffffffffffff,
+              0x7fefffffffffffff,
+              0xffefffffffffffff,
+              0x3ff0000000000000,
+              0xbff0000000000000};
     case DType::Bool:
     case DType::I32:
     case DType::I64:
@@ -126,7 +137,8 @@ inline bool both_nan(const void* a, const void* b, DType t, int64_t i) {
 inline std::string difference(const Buffer& got, const Buffer& want, DType t, int64_t n, bool any_nan) {
   const int64_t size = dtype_size(t);
   for (int64_t i = 0; i < n; ++i) {
-    const char *g = static_cast<const char*>(got.data()) + i * size, *w = static_cast<const char*>(want.data()) + i * size;
+    const char *g = static_cast<const char*>(got.data()) + i * size,
+               *w = static_cast<const char*>(want.data()) + i * size;
     if (std::memcmp(g, w, static_cast<size_t>(size)) == 0) continue;
     if (any_nan && both_nan(got.data(), want.data(), t, i)) continue;
     uint64_t gb = 0, wb = 0;
