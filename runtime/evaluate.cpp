@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "compiler/ir/interpreter.hpp"
+#include "runtime/cuda_emu_backend.hpp"
 #include "runtime/executor.hpp"
 #ifdef KILN_HAVE_LLVM
 #include "runtime/llvm_backend.hpp"
@@ -17,7 +18,7 @@
 namespace kiln {
 namespace {
 
-enum class BackendKind { Llvm, Interp, Kernels };
+enum class BackendKind { Llvm, Interp, Kernels, CudaEmu };
 
 struct BackendEntry {
   const char* name;
@@ -30,7 +31,8 @@ constexpr BackendEntry kBackends[] = {
     {"llvm", BackendKind::Llvm},
 #endif
     {"interp", BackendKind::Interp},
-    {"kernels", BackendKind::Kernels}};
+    {"kernels", BackendKind::Kernels},
+    {"cuda-emu", BackendKind::CudaEmu}};
 
 BackendKind parse_backend(std::string_view name, const char* origin) {
   for (const BackendEntry& b : kBackends)
@@ -64,6 +66,8 @@ std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending
     case BackendKind::Interp: return interpret(function_of(pending));
     case BackendKind::Kernels:
       return execute(pending, evaluator_launcher, "kernels");
+    case BackendKind::CudaEmu:
+      return execute(pending, prepare_cuda_emu_kernel, "cuda-emu", prepare_cuda_emu_builtin);
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};

@@ -1,7 +1,9 @@
-// kiln-opt: reads graph IR in text form, checks it and writes it back in canonical form.
+// kiln-opt: reads graph IR in text form, checks it and writes it back in canonical form, or
+// the kernels it schedules to (kernel IR or CUDA C).
 //
 // The tool is one straight pipeline: read the input, parse_module, verify, (passes, later),
-// print_module, write the output. Its exit status tells the three outcomes apart: 0 done,
+// print_module (or, with --emit, optimize + schedule each function and print its kernels),
+// write the output. Its exit status tells the three outcomes apart: 0 done,
 // 1 the input is wrong (the error, `file:line:col: error: ...`, is on stderr), 2 the command
 // line is wrong (a usage text is on stderr). An output file is written to a temporary file in
 // its directory and renamed over OUT, so OUT is never left half written.
@@ -15,13 +17,16 @@
 #include <cstring>
 #include <string>
 
+#include "compiler/cuda/cuda_source.hpp"
 #include "compiler/ir/parser.hpp"
 #include "compiler/ir/printer.hpp"
 #include "compiler/ir/verifier.hpp"
+#include "passes/pass_manager.hpp"
+#include "passes/schedule.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: kiln-opt [FILE|-] [-o OUT] [--no-locations] [--help]
+constexpr const char* kUsage = R"(usage: kiln-opt [FILE|-] [-o OUT] [--no-locations] [--emit=graph|kernels|cuda] [--help]
 
 Reads kiln graph IR in text form from FILE (stdin when FILE is '-' or absent), checks it, and
 prints it in canonical form (compiler/ir/text_format.md) to stdout or to OUT.
@@ -29,6 +34,9 @@ prints it in canonical form (compiler/ir/text_format.md) to stdout or to OUT.
 options:
   -o OUT            write to OUT instead of stdout (atomically: temporary file, then rename)
   --no-locations    leave out the loc("file":line) annotations
+  --emit=WHAT       graph (the default): the checked graph; kernels: the kernel IR of each
+                    function's launches after optimisation and scheduling; cuda: the CUDA C
+                    of those launches (one translation unit: the prelude, then the kernels)
   --help            print this text and exit
 
 example:
@@ -53,6 +61,7 @@ struct Options {
   std::string output;  // empty: stdout
   bool locations = true;
   bool help = false;
+  std::string emit = "graph";  // graph, kernels or cuda
   // --passes=a,b,c will add the list of pass names here, run in order by run() below.
 };
 
@@ -63,6 +72,10 @@ std::string parse_args(int argc, char** argv, Options& o) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       o.help = true;
+    } else if (a.rfind("--emit=", 0) == 0) {
+      o.emit = a.substr(7);
+      if (o.emit != "graph" && o.emit != "kernels" && o.emit != "cuda")
+        return "unknown --emit value '" + o.emit + "' (graph, kernels or cuda)";
     } else if (a == "--no-locations") {
       o.locations = false;
     } else if (a == "-o") {
@@ -131,6 +144,33 @@ bool write_atomically(const std::string& path, const std::string& data, std::str
   return false;
 }
 
+// The kernels of every function of `m`, as kernel IR or as one CUDA C translation unit. A
+// GEMM launch prints as a comment line (kernel IR) or as the tiled matmul kernel (CUDA C).
+std::string emit_kernels(const kiln::Module& m, bool cuda) {
+  std::string out = cuda ? std::string(kiln::cuda::cuda_prelude()) : std::string();
+  bool gemm_emitted[2] = {false, false};
+  for (const kiln::Function& f : m.functions) {
+    kiln::Schedule s = kiln::schedule(kiln::optimize(f));
+    out += fmt::format("{} function @{}: {} launches\n", cuda ? "//" : ";", f.name, s.launches.size());
+    for (const kiln::LaunchPlan& lp : s.launches) {
+      if (lp.builtin == kiln::Builtin::Gemm) {
+        const bool f64 = lp.kernel.buffers.empty() ? false : lp.kernel.buffers[0].dtype == kiln::DType::F64;
+        const std::string symbol = kiln::cuda::gemm_symbol(f64);
+        if (!cuda) {
+          out += fmt::format("; builtin gemm {} args [{}]\n", f64 ? "f64" : "f32", fmt::join(lp.builtin_args, ", "));
+        } else if (!gemm_emitted[f64]) {
+          out += kiln::cuda::gemm_kernel_code(f64, symbol);
+          gemm_emitted[f64] = true;
+        }
+        continue;
+      }
+      const std::string symbol = kiln::kernel::kernel_symbol(lp.kernel);
+      out += cuda ? kiln::cuda::generate_cuda(lp.kernel, symbol).code : kiln::kernel::print_kernel(lp.kernel, symbol);
+    }
+  }
+  return out;
+}
+
 // The pipeline; returns the exit status.
 int run(const Options& o) {
   std::string text, error;
@@ -144,7 +184,10 @@ int run(const Options& o) {
     kiln::Module m = kiln::parse_module(text, name);
     kiln::verify(m);
     // Passes go here: for each name of --passes, run that pass on `m`, then verify(m) again.
-    out = kiln::print_module(m, kiln::PrintOptions{.locations = o.locations});
+    if (o.emit == "graph")
+      out = kiln::print_module(m, kiln::PrintOptions{.locations = o.locations});
+    else
+      out = emit_kernels(m, o.emit == "cuda");
   } catch (const kiln::ParseError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return 1;
