@@ -31,7 +31,7 @@ namespace {
 
 // -O1: compiles several times faster than -O2 for the same run time of these small loops.
 // No fast math and no contraction: every op rounds once, as on the device (--fmad=false).
-const std::vector<std::string> kFlags = {"-std=c++17", "-O1", "-fPIC", "-shared", "-w", "-ffp-contract=off",
+const std::vector<std::string> kFlags = {"-std=c++17", "-O1", "-pipe", "-fPIC", "-shared", "-w", "-ffp-contract=off",
                                          "-fno-fast-math", "-x", "c++"};
 
 uint64_t fnv1a(uint64_t h, std::string_view s) {
