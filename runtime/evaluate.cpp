@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "compiler/ir/interpreter.hpp"
+#include "runtime/cuda_emu_backend.hpp"
 #include "runtime/executor.hpp"
 #ifdef KILN_HAVE_LLVM
 #include "runtime/llvm_backend.hpp"
@@ -19,7 +20,7 @@
 namespace kiln {
 namespace {
 
-enum class BackendKind { Llvm, Interp, Kernels };
+enum class BackendKind { Llvm, Interp, Kernels, CudaEmu };
 
 struct BackendEntry {
   const char* name;
@@ -32,7 +33,8 @@ constexpr BackendEntry kBackends[] = {
     {"llvm", BackendKind::Llvm},
 #endif
     {"interp", BackendKind::Interp},
-    {"kernels", BackendKind::Kernels}};
+    {"kernels", BackendKind::Kernels},
+    {"cuda-emu", BackendKind::CudaEmu}};
 
 BackendKind parse_backend(std::string_view name, const char* origin) {
   for (const BackendEntry& b : kBackends)
@@ -87,6 +89,8 @@ std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending
     case BackendKind::Interp: return interpret_pending(pending);
     case BackendKind::Kernels:
       return execute(pending, evaluator_launcher, "kernels");
+    case BackendKind::CudaEmu:
+      return execute(pending, prepare_cuda_emu_kernel, "cuda-emu", cuda_kernel_source(), prepare_cuda_emu_builtin);
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};
@@ -145,6 +149,7 @@ std::vector<DumpText> dump_stages(const std::vector<NodeRef>& roots, const DumpO
       return interp_dump(function_of(roots), options);
     }
     case BackendKind::Kernels: return dump_schedule(roots, options);
+    case BackendKind::CudaEmu: return dump_schedule(roots, options, cuda_kernel_source());
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};

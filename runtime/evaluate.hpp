@@ -5,7 +5,9 @@
 // node (which then drops its operands). The backend is chosen by KILN_BACKEND (read once)
 // or set_backend(): `llvm` (the default when kiln is built with LLVM: fused kernels compiled
 // to machine code and cached), `interp` (the reference interpreter, the test oracle) or
-// `kernels` (fused kernels run by the kernel IR evaluator, for testing the scheduler).
+// `kernels` (fused kernels run by the kernel IR evaluator, for testing the scheduler); also
+// `cuda-emu`, a test vehicle for the CUDA code generator (runtime/cuda_emu_backend.hpp), not
+// a backend for users.
 #pragma once
 
 #include <string>

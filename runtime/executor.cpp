@@ -54,7 +54,8 @@ struct CachedLaunch {
   std::vector<std::pair<int32_t, ParamField>> params;
   int64_t outer_extent;
   int64_t elementwise_extent;
-  KernelLauncher run;
+  KernelLauncher run;           // generated kernels
+  BuiltinLauncher run_builtin;  // builtins
   // For the profiler: the kernel's symbol (or the builtin's name), its hash (0 for builtins)
   // and, per buffer, the element size of an output (0 for an input).
   std::string name;
@@ -235,25 +236,8 @@ Scalar param_value(const Node& n, ParamField field) {
   return {};
 }
 
-void launch_builtin(const CachedLaunch& l, void* const* buffers) {
-  switch (l.builtin) {
-    case Builtin::Gemm: {
-      const std::vector<int64_t>& g = l.builtin_args;
-      if (l.dtype == DType::F32)
-        gemm_f32(static_cast<const float*>(buffers[0]), static_cast<const float*>(buffers[1]),
-                 static_cast<float*>(buffers[2]), g[0], g[1], g[2], g[3], g[4], g[5]);
-      else
-        gemm_f64(static_cast<const double*>(buffers[0]), static_cast<const double*>(buffers[1]),
-                 static_cast<double*>(buffers[2]), g[0], g[1], g[2], g[3], g[4], g[5]);
-      return;
-    }
-    case Builtin::None: break;
-  }
-  KILN_CHECK(false) << "not a builtin launch";
-}
-
 void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params) {
-  if (l.builtin != Builtin::None) return launch_builtin(l, buffers);
+  if (l.builtin != Builtin::None) return l.run_builtin(buffers);
   const int64_t* dims = l.dims.data();
   int64_t total = 0, grain = 1;
   switch (l.kind) {
@@ -325,7 +309,8 @@ void launch_profiled(const CachedLaunch& l, void* const* buffers, const uint64_t
 // leaves the cache alone, so that its dump is whole.
 std::shared_ptr<const CachedSchedule> find_or_plan(const Function& g, std::vector<uint64_t> key,
                                                    const std::vector<NodeRef>& nodes, const PrepareKernel& prepare,
-                                                   const std::string& backend, StageDump* stages) {
+                                                   const PrepareBuiltin& prepare_builtin, const std::string& backend,
+                                                   StageDump* stages) {
   uint64_t h = hash_key(key);
   if (!stages)
     if (std::shared_ptr<const CachedSchedule> hit = schedule_cache().find(h, backend, key)) return hit;
@@ -334,8 +319,13 @@ std::shared_ptr<const CachedSchedule> find_or_plan(const Function& g, std::vecto
   auto c = make_cached(s, nodes, opt);
   c->backend = backend;
   c->key = std::move(key);
-  for (size_t i = 0; i < s.launches.size(); ++i)
-    if (s.launches[i].builtin == Builtin::None) c->launches[i].run = prepare(s.launches[i].kernel);
+  for (size_t i = 0; i < s.launches.size(); ++i) {
+    CachedLaunch& l = c->launches[i];
+    if (l.builtin == Builtin::None)
+      l.run = prepare(s.launches[i].kernel);
+    else
+      l.run_builtin = prepare_builtin(l.builtin, l.builtin_args, l.dtype);
+  }
   if (!stages) schedule_cache().insert(h, c);
   return c;
 }
@@ -365,6 +355,27 @@ void launch_all(const CachedSchedule& c, const std::vector<NodeRef>& nodes, cons
 
 }  // namespace
 
+BuiltinLauncher host_builtin_launcher(Builtin builtin, const std::vector<int64_t>& args, DType dtype) {
+  switch (builtin) {
+    case Builtin::Gemm: {
+      KILN_CHECK(args.size() == 6 && (dtype == DType::F32 || dtype == DType::F64)) << "bad GEMM launch";
+      const std::vector<int64_t> g = args;
+      if (dtype == DType::F32)
+        return [g](void* const* b) {
+          gemm_f32(static_cast<const float*>(b[0]), static_cast<const float*>(b[1]), static_cast<float*>(b[2]), g[0],
+                   g[1], g[2], g[3], g[4], g[5]);
+        };
+      return [g](void* const* b) {
+        gemm_f64(static_cast<const double*>(b[0]), static_cast<const double*>(b[1]), static_cast<double*>(b[2]), g[0],
+                 g[1], g[2], g[3], g[4], g[5]);
+      };
+    }
+    case Builtin::None: break;
+  }
+  KILN_CHECK(false) << "not a builtin launch";
+  return {};
+}
+
 KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
   // The launcher owns its kernel: cached schedules outlive the scheduler's copy.
   auto owned = std::make_shared<kernel::Kernel>(k);
@@ -374,7 +385,8 @@ KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
 }
 
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
-                               const std::string& backend, const KernelSource& source) {
+                               const std::string& backend, const KernelSource& source,
+                               const PrepareBuiltin& prepare_builtin) {
   const bool profile = profiling();
   const int64_t start = profile ? detail::profile_now_ns() : 0;
   std::optional<StageDump> stages;
@@ -389,7 +401,7 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
     GraphReadLock lock = lock_graph_for_reading();
     Function g;
     std::vector<uint64_t> key = structure_key(results, nodes, g);
-    cached = find_or_plan(g, std::move(key), nodes, prepare, backend, stages ? &*stages : nullptr);
+    cached = find_or_plan(g, std::move(key), nodes, prepare, prepare_builtin, backend, stages ? &*stages : nullptr);
     values.resize(static_cast<size_t>(cached->num_slots));
     for (size_t i = 0; i < nodes.size(); ++i) {
       const Node& n = *nodes[i];

@@ -10,6 +10,7 @@
 #include "compiler/ir/function.hpp"
 #include "compiler/kernel/kernel.hpp"
 #include "runtime/stage_dump.hpp"
+#include "passes/schedule.hpp"
 
 namespace kiln {
 
@@ -19,6 +20,15 @@ using KernelLauncher =
 // Makes a kernel runnable (compiles it, finds it in a cache, or wraps an evaluator).
 using PrepareKernel = std::function<KernelLauncher(const kernel::Kernel&)>;
 
+// Runs a builtin launch (one of kiln's own routines, passes/schedule.hpp) on its buffers.
+using BuiltinLauncher = std::function<void(void* const* buffers)>;
+// Makes a builtin launch runnable on a backend; its arguments and dtype are fixed per launch
+// (they follow from shapes, which cached schedules are keyed by).
+using PrepareBuiltin = std::function<BuiltinLauncher(Builtin, const std::vector<int64_t>& args, DType dtype)>;
+
+// kiln's host routines for the builtins (runtime/gemm.hpp): what the CPU backends run.
+BuiltinLauncher host_builtin_launcher(Builtin builtin, const std::vector<int64_t>& args, DType dtype);
+
 // A launcher that runs `k` through the kernel IR evaluator (compiler/kernel/kernel_eval.hpp):
 // the `kernels` backend, for testing the scheduler without a code generator.
 KernelLauncher evaluator_launcher(const kernel::Kernel& k);
@@ -27,7 +37,8 @@ KernelLauncher evaluator_launcher(const kernel::Kernel& k);
 // gives the backend's code of a kernel for dumps (none: no code files).
 // Computes `results` (pending nodes) from the values known now; returns one buffer each.
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
-                               const std::string& backend, const KernelSource& source = {});
+                               const std::string& backend, const KernelSource& source = {},
+                               const PrepareBuiltin& prepare_builtin = host_builtin_launcher);
 
 // The dump of what execute() would do for `results`, without compiling or running anything
 // (the backend's code texts aside): the graphs around each pass, the schedule, its kernels

@@ -1,12 +1,13 @@
 // kiln-opt: reads graph IR in text form, checks it, runs graph passes on it and writes it back
-// in canonical form.
+// in canonical form, or the kernels it schedules to (kernel IR or CUDA C).
 //
 // The tool is one straight pipeline: read the input, parse_module, verify, (--grad: the
 // gradient functions, verified again), run the passes of --passes on every function
-// (verifying after each), print_module, write the output. Its exit status tells the three
-// outcomes apart: 0 done, 1 the input is wrong (the error, `file:line:col: error: ...`, is on
-// stderr), 2 the command line is wrong (a usage text is on stderr). An output file is written
-// to a temporary file in
+// (verifying after each), print_module (or, with --emit, optimize + schedule each function
+// and print its kernels), write the output. Its exit status tells the three outcomes apart:
+// 0 done, 1 the input is wrong (the error, `file:line:col: error: ...`, is on stderr), 2 the
+// command line is wrong (a usage text is on stderr). An output file is written to a
+// temporary file in
 // its directory and renamed over OUT, so OUT is never left half written.
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -21,16 +22,18 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/cuda/cuda_source.hpp"
 #include "compiler/ir/parser.hpp"
 #include "compiler/ir/printer.hpp"
 #include "compiler/ir/verifier.hpp"
 #include "passes/autodiff.hpp"
 #include "passes/pass_manager.hpp"
+#include "passes/schedule.hpp"
 
 namespace {
 
 constexpr const char* kUsageHead =
-    R"(usage: kiln-opt [FILE|-] [-o OUT] [--grad=ARGS] [--passes=LIST] [--print-after-all] [--no-locations] [--help]
+    R"(usage: kiln-opt [FILE|-] [-o OUT] [--grad=ARGS] [--passes=LIST] [--print-after-all] [--emit=graph|kernels|cuda] [--no-locations] [--help]
 
 Reads kiln graph IR in text form from FILE (stdin when FILE is '-' or absent), checks it, runs
 the graph passes of LIST on every function, and prints the result in canonical form
@@ -50,6 +53,10 @@ options:
                       w.r.t. the arguments named in ARGS (comma-separated; before any --passes):
                       @f(args) -> scalar becomes @f_grad(args) -> (d/dx, d/dw)
                         kiln-opt --grad=x,w f.kir
+  --emit=WHAT         graph (the default): the checked graph; kernels: the kernel IR of each
+                      function's launches after optimisation and scheduling; cuda: the CUDA C
+                      of those launches (one translation unit: the prelude, then the kernels)
+                        kiln-opt --emit=cuda f.kir
   --no-locations      leave out the loc("file":line) annotations
                         kiln-opt --no-locations f.kir
   --help              print this text and exit
@@ -96,6 +103,7 @@ struct Options {
   std::vector<std::string> grad;  // --grad: argument names, in order
   bool print_after_all = false;
   std::vector<const kiln::Pass*> passes;  // run in order on every function
+  std::string emit = "graph";  // graph, kernels or cuda
 };
 
 // Appends the passes named in `list` (comma-separated; `default` is the default pipeline)
@@ -126,6 +134,10 @@ std::string parse_args(int argc, char** argv, Options& o) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       o.help = true;
+    } else if (a.rfind("--emit=", 0) == 0) {
+      o.emit = a.substr(7);
+      if (o.emit != "graph" && o.emit != "kernels" && o.emit != "cuda")
+        return "unknown --emit value '" + o.emit + "' (graph, kernels or cuda)";
     } else if (a == "--no-locations") {
       o.locations = false;
     } else if (a.rfind("--grad=", 0) == 0) {
@@ -234,6 +246,33 @@ kiln::Function run_pipeline(const Options& o, kiln::Function f) {
   return kiln::run_passes(std::move(f), o.passes, options);
 }
 
+// The kernels of every function of `m`, as kernel IR or as one CUDA C translation unit. A
+// GEMM launch prints as a comment line (kernel IR) or as the tiled matmul kernel (CUDA C).
+std::string emit_kernels(const kiln::Module& m, bool cuda) {
+  std::string out = cuda ? std::string(kiln::cuda::cuda_prelude()) : std::string();
+  bool gemm_emitted[2] = {false, false};
+  for (const kiln::Function& f : m.functions) {
+    kiln::Schedule s = kiln::schedule(kiln::optimize(f));
+    out += fmt::format("{} function @{}: {} launches\n", cuda ? "//" : ";", f.name, s.launches.size());
+    for (const kiln::LaunchPlan& lp : s.launches) {
+      if (lp.builtin == kiln::Builtin::Gemm) {
+        const bool f64 = lp.kernel.buffers.empty() ? false : lp.kernel.buffers[0].dtype == kiln::DType::F64;
+        const std::string symbol = kiln::cuda::gemm_symbol(f64);
+        if (!cuda) {
+          out += fmt::format("; builtin gemm {} args [{}]\n", f64 ? "f64" : "f32", fmt::join(lp.builtin_args, ", "));
+        } else if (!gemm_emitted[f64]) {
+          out += kiln::cuda::gemm_kernel_code(f64, symbol);
+          gemm_emitted[f64] = true;
+        }
+        continue;
+      }
+      const std::string symbol = kiln::kernel::kernel_symbol(lp.kernel);
+      out += cuda ? kiln::cuda::generate_cuda(lp.kernel, symbol).code : kiln::kernel::print_kernel(lp.kernel, symbol);
+    }
+  }
+  return out;
+}
+
 // The pipeline; returns the exit status.
 int run(const Options& o) {
   std::string text, error;
@@ -252,7 +291,10 @@ int run(const Options& o) {
     }
     if (!o.passes.empty())
       for (kiln::Function& f : m.functions) f = run_pipeline(o, std::move(f));
-    out = kiln::print_module(m, kiln::PrintOptions{.locations = o.locations});
+    if (o.emit == "graph")
+      out = kiln::print_module(m, kiln::PrintOptions{.locations = o.locations});
+    else
+      out = emit_kernels(m, o.emit == "cuda");
   } catch (const kiln::ParseError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return 1;

@@ -10,6 +10,8 @@
 // also given as views: flipped, sliced with positive and negative steps, transposed,
 // broadcast and padded. Tolerances: see diff_util.hpp; the IEEE-exact operations (and casts,
 // movement, comparisons, integer ops) must match bit for bit.
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <tuple>
@@ -248,12 +250,37 @@ std::string describe(Op op, DType t, int64_t n, Layout l) {
   return fmt::format("{} on {}, length {}, {}", op_name(op), dtype_name(t), n, layout_name(l));
 }
 
-// Every (length, layout) pair the elementwise tests run: every layout up to kBig, contiguous
-// past it.
+// The layouts the elementwise tests run: all of them, or those named in KILN_DIFF_LAYOUTS
+// (a comma-separated list of contiguous, flipped, strided, negstrided, transposed, broadcast,
+// padded). Backends whose every kernel costs a compiler run (cuda-emu) run a subset: each
+// layout is a kernel of its own, while lengths share one.
+const std::vector<Layout>& selected_layouts() {
+  static const std::vector<Layout> layouts = [] {
+    const char* env = std::getenv("KILN_DIFF_LAYOUTS");
+    if (env == nullptr || *env == '\0') return kLayouts;
+    const std::vector<std::string> names = {"contiguous", "flipped",   "strided", "negstrided",
+                                            "transposed", "broadcast", "padded"};
+    std::vector<Layout> v;
+    std::string list = env;
+    for (size_t start = 0; start <= list.size();) {
+      const size_t end = std::min(list.find(',', start), list.size());
+      const std::string name = list.substr(start, end - start);
+      const auto it = std::find(names.begin(), names.end(), name);
+      if (it == names.end()) throw ValueError("KILN_DIFF_LAYOUTS: unknown layout '" + name + "'");
+      v.push_back(kLayouts[static_cast<size_t>(it - names.begin())]);
+      start = end + 1;
+    }
+    return v;
+  }();
+  return layouts;
+}
+
+// Every (length, layout) pair the elementwise tests run: every selected layout up to kBig,
+// contiguous past it.
 template <class F>
 void for_each_shape(F f) {
   for (int64_t n : kLengths)
-    for (Layout l : kLayouts)
+    for (Layout l : selected_layouts())
       if (n <= kBig || l == Layout::Contiguous) f(n, l);
 }
 
