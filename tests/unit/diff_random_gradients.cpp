@@ -22,7 +22,7 @@ using namespace kiln::randgraph;
 
 namespace {
 
-constexpr int kGraphs = 60;
+constexpr int kGraphs = 40;
 constexpr int kDifferenceEvery = 3;  // seeds whose gradient is also checked by differences
 
 GenOptions gradient_options() {
