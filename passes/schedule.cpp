@@ -45,6 +45,22 @@ DType wide_type(const Node* r) {
   return is_float(t) && t != DType::F64 ? DType::F64 : t;
 }
 
+bool Scheduler::shares_work(const Node* r, const KernelPlan& p) const {
+  // What r computes inline, and the inputs it reads.
+  std::unordered_set<const Node*> mine;
+  std::vector<const Node*> stack{r};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (!mine.insert(n).second || args_.count(n) || (n != r && stored_.count(n))) continue;
+    for (const NodeRef& o : n->operands()) stack.push_back(o.get());
+  }
+  std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end());
+  for (const Node* red : p.reductions)
+    if (reaches(red, mine, self)) return true;
+  return false;
+}
+
 std::vector<KernelPlan> Scheduler::plan() const {
   std::vector<const Node*> roots(roots_.begin(), roots_.end());
   std::sort(roots.begin(), roots.end(), [&](const Node* a, const Node* b) { return pos_.at(a) < pos_.at(b); });
@@ -88,6 +104,16 @@ std::vector<KernelPlan> Scheduler::plan() const {
       p.outputs.push_back(r);
       fused = true;
     }
+    // Else a value of a row kernel's whole row space that shares work with its reductions
+    // is stored by the kernel's first pass over the data.
+    for (KernelPlan& p : plans) {
+      if (fused || no_fuse_.count(r) || p.kind != kernel::KernelKind::Rows) continue;
+      if (r->shape() != p.space.shape || p.space.shape == p.space.kept()) continue;
+      bool matmul = std::any_of(p.reductions.begin(), p.reductions.end(), [](const Node* n) { return n->op() == Op::Matmul; });
+      if (matmul || !shares_work(r, p)) continue;
+      p.siblings.push_back(r);
+      fused = true;
+    }
     if (fused) continue;
     if (own_kernel_.count(r)) {  // not grouped with other values of its shape
       KernelPlan p;
@@ -116,7 +142,7 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
     if (empty) continue;
     std::unordered_set<const Node*> in_buffers = args_;
     for (const Node* n : stored_) in_buffers.insert(n);
-    for (const Node* o : p.outputs) in_buffers.erase(o);
+    for (const Node* o : p.stored()) in_buffers.erase(o);
     const Node* current = nullptr;
     size_t before = stored_.size() + roots_.size() + no_fuse_.size() + own_kernel_.size();
     try {
@@ -168,8 +194,9 @@ const Node* Scheduler::costly_shared_value(const std::vector<KernelPlan>& plans)
   std::unordered_map<const Node*, int> kernels_using;
   for (const KernelPlan& p : plans) {
     if (p.gemm) continue;
-    std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end()), seen;
-    std::vector<const Node*> stack(p.outputs.begin(), p.outputs.end());
+    std::vector<const Node*> stores = p.stored();
+    std::unordered_set<const Node*> self(stores.begin(), stores.end()), seen;
+    std::vector<const Node*> stack = stores;
     stack.insert(stack.end(), p.reductions.begin(), p.reductions.end());
     while (!stack.empty()) {
       const Node* n = stack.back();
@@ -248,5 +275,13 @@ bool Scheduler::order_launches(std::vector<LaunchPlan>& launches) {
 }  // namespace scheduling
 
 Schedule schedule(const Function& f) { return scheduling::Scheduler(f).run(); }
+
+const char* builtin_name(Builtin b) {
+  switch (b) {
+    case Builtin::None: return "kernel";
+    case Builtin::Gemm: return "gemm";
+  }
+  return "?";
+}
 
 }  // namespace kiln

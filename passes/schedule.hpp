@@ -5,7 +5,9 @@
 // reduction is a phase over the reduced axes, later phases read earlier reductions as
 // accumulators, and elementwise results of the input's shape or of the reduced shape that
 // use those reductions are stored by the same kernel (softmax over rows is one kernel:
-// max phase, sum phase, store phase). A value gets a buffer of its own only when it must: it
+// max phase, sum phase, store phase). A value of a reduction's whole input shape that does not
+// use the reduction but shares its inputs (the gradient beside the value of a sum) is stored
+// by the reduction's first phase, in the same pass over the data. A value gets a buffer of its own only when it must: it
 // is a result, it is used by two kernels (and costs something to recompute), a kernel
 // needs it at a point where it cannot compute it (a reduction used outside its kernel), or
 // it is a scatter_add (which runs serially). Values of size 0 need no kernel.
@@ -30,6 +32,8 @@ enum class Builtin : uint8_t {
   // b_batch_stride}; the dtype is the buffers' (f32 or f64).
   Gemm,
 };
+// "gemm", ... (for dumps and profiles); "kernel" for None.
+const char* builtin_name(Builtin b);
 
 // One kernel launch: the kernel and what it binds.
 struct LaunchPlan {

@@ -145,6 +145,11 @@ void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& l
       k.phases.back().reductions.push_back({rop, v, acc, acc_type});
       done.emplace_back(r, acc);
     }
+    for (const Node* s : l == 1 ? p.siblings : std::vector<const Node*>{}) {
+      current = s;
+      int32_t v = pb->value(s, point);
+      k.phases.back().stores.push_back({kb.buffer(s, true), pb->flatten(point, sp.shape), v});
+    }
     for (auto [r, acc] : done) {
       DType t = r->op() == Op::Matmul ? wide_type(r) : r->dtype();
       kb.set_acc(r, acc, t != r->dtype() ? std::optional<DType>(t) : std::nullopt);
@@ -309,6 +314,11 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
       k.phases.back().reductions.push_back({red->op(), v, acc, t});
       accs.push_back(acc);
     }
+    for (const Node* s : p.siblings) {
+      current = s;
+      int32_t v = pb.value(s, point);
+      k.phases.back().stores.push_back({kb.buffer(s, true), pb.flatten(point, sp.shape), v});
+    }
     return accs;
   };
   auto acc_value = [](PhaseBuilder& pb, int32_t acc, DType t) {
@@ -338,7 +348,7 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
     }
     LaunchPlan lp;
     lp.outer_extent = numel(sliced);
-    out.push_back(finish(kb, std::move(lp), {}));
+    out.push_back(finish(kb, std::move(lp), p.siblings));
   }
   // Each row: its slices in order, then its tail; the results and their epilogues.
   KernelBuilder kb(in_buffers);
@@ -388,7 +398,7 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
   }
   LaunchPlan lp;
   lp.outer_extent = numel(kept);
-  out.push_back(finish(kb, std::move(lp), p.outputs));
+  out.push_back(finish(kb, std::move(lp), tail > 0 ? p.stored() : p.outputs));
 }
 
 LaunchPlan Scheduler::lower_gemm(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers) {
@@ -481,7 +491,7 @@ std::vector<LaunchPlan> Scheduler::lower(const KernelPlan& p, const std::unorder
     case kernel::KernelKind::Rows: lower_rows(p, kb, lp, current, transposed); break;
     case kernel::KernelKind::Serial: lower_scatter(p, kb, lp); break;
   }
-  out.push_back(finish(kb, std::move(lp), p.outputs));
+  out.push_back(finish(kb, std::move(lp), p.stored()));
   return out;
 }
 

@@ -59,6 +59,15 @@ struct KernelPlan {
   RowSpace space;                       // Rows
   std::vector<const Node*> reductions;  // Rows, in topo order
   std::vector<const Node*> outputs;     // values this kernel stores
+  // Rows: values of the whole row space that do not use the reductions, stored by the first
+  // reduce phase as it passes over the data (siblings of the reductions, not epilogues).
+  std::vector<const Node*> siblings;
+  // Everything the kernel stores.
+  std::vector<const Node*> stored() const {
+    std::vector<const Node*> all = outputs;
+    all.insert(all.end(), siblings.begin(), siblings.end());
+    return all;
+  }
 };
 
 // Plans, lowers and orders the kernels of one Function (see schedule.hpp).
@@ -123,6 +132,8 @@ class Scheduler {
     return false;
   }
 
+  // Whether `r` reads an input or shares computed work with the reductions of `p`.
+  bool shares_work(const Node* r, const KernelPlan& p) const;
   std::vector<KernelPlan> plan() const;
   std::optional<Schedule> lower_all(const std::vector<KernelPlan>& plans);
   std::vector<LaunchPlan> lower(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers,

@@ -12,6 +12,8 @@
 #ifdef KILN_HAVE_LLVM
 #include "runtime/llvm_backend.hpp"
 #endif
+#include "runtime/profile.hpp"
+#include "runtime/stage_dump.hpp"
 #include "runtime/stats.hpp"
 
 namespace kiln {
@@ -53,15 +55,36 @@ BackendKind current_backend() {
   return g_backend;
 }
 
+// The interpreter runs the graph as it is: its dump is that graph and its picture.
+std::vector<DumpText> interp_dump(const Function& f, const DumpOptions& options) {
+  StageDump stages(options, {});
+  stages.add_graph("input", f);
+  stages.add_picture(f);
+  return stages.finish();
+}
+
+std::vector<BufferPtr> interpret_pending(const std::vector<NodeRef>& pending) {
+  Function f;
+  std::vector<DumpText> texts;
+  {
+    GraphReadLock lock = lock_graph_for_reading();
+    f = function_of(pending);
+    if (dumping()) [[unlikely]]
+      texts = interp_dump(f, DumpOptions{});
+  }
+  if (!texts.empty()) write_dump(texts);  // outside the lock: evaluations elsewhere go on
+  return interpret(f);
+}
+
 std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending) {
   switch (kind) {
     case BackendKind::Llvm:
 #ifdef KILN_HAVE_LLVM
-      return execute(pending, prepare_llvm_kernel, "llvm");
+      return execute(pending, prepare_llvm_kernel, "llvm", llvm_kernel_source());
 #else
       break;
 #endif
-    case BackendKind::Interp: return interpret(function_of(pending));
+    case BackendKind::Interp: return interpret_pending(pending);
     case BackendKind::Kernels:
       return execute(pending, evaluator_launcher, "kernels");
   }
@@ -81,6 +104,8 @@ void evaluate(const std::vector<NodeRef>& roots) {
   }
   if (pending.empty()) return;
   detail::count_evaluation();
+  detail::ProfileScope scope("evaluate", "evaluate");
+  if (scope.active()) scope.set_args(fmt::format(R"("results": {}, "backend": "{}")", pending.size(), backend_name()));
   std::vector<BufferPtr> values = run(current_backend(), pending);
   KILN_CHECK(values.size() == pending.size()) << "backend returned " << values.size() << " values for "
                                               << pending.size() << " results";
@@ -105,6 +130,24 @@ void set_backend(std::string_view name) {
   std::lock_guard<std::mutex> lock(g_backend_mu);
   g_backend = k;
   g_backend_chosen = true;
+}
+
+std::vector<DumpText> dump_stages(const std::vector<NodeRef>& roots, const DumpOptions& options) {
+  switch (current_backend()) {
+    case BackendKind::Llvm:
+#ifdef KILN_HAVE_LLVM
+      return dump_schedule(roots, options, llvm_kernel_source());
+#else
+      break;
+#endif
+    case BackendKind::Interp: {
+      GraphReadLock lock = lock_graph_for_reading();
+      return interp_dump(function_of(roots), options);
+    }
+    case BackendKind::Kernels: return dump_schedule(roots, options);
+  }
+  KILN_CHECK(false) << "unknown backend kind";
+  return {};
 }
 
 }  // namespace kiln

@@ -8,18 +8,27 @@
 // attributes and how nodes connect, but not the values of literals or random seeds (those
 // are launch parameters). A cached schedule refers to nodes by position (arguments first,
 // then topological order) and keeps its prepared kernels, so a hit goes straight to launch.
+//
+// Dumps (KILN_DUMP) and the profiler (KILN_PROFILE) each cost one relaxed load per
+// evaluation when off. A dumping evaluation skips the schedule cache, so that its passes and
+// scheduler run and every evaluation's dump is whole.
 #include "runtime/executor.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <list>
+#include <cstring>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/kernel/kernel_eval.hpp"
+#include "passes/pass_manager.hpp"
 #include "passes/schedule.hpp"
 #include "runtime/gemm.hpp"
 #include "runtime/host_allocator.hpp"
+#include "runtime/profile.hpp"
 #include "runtime/stats.hpp"
 #include "runtime/thread_pool.hpp"
 
@@ -46,14 +55,25 @@ struct CachedLaunch {
   int64_t outer_extent;
   int64_t elementwise_extent;
   KernelLauncher run;
+  // For the profiler: the kernel's symbol (or the builtin's name), its hash (0 for builtins)
+  // and, per buffer, the element size of an output (0 for an input).
+  std::string name;
+  uint64_t hash = 0;
+  std::vector<int8_t> output_element_bytes;
 };
 
+// Values live in slots: first the pending graph's nodes by position, then the nodes that
+// only the optimised graph has.
 struct CachedSchedule {
   std::string backend;
   std::vector<uint64_t> key;
   std::vector<CachedLaunch> launches;
-  std::vector<int32_t> stored;
+  int32_t num_slots = 0;
+  std::vector<std::pair<int32_t, int64_t>> stored;  // (slot, bytes)
   std::vector<int64_t> temp_bytes;
+  // Per result: its slot, and whether that slot is an argument's (the optimised result is
+  // an input, e.g. x*1 -> x), whose buffer is copied so that results never alias inputs.
+  std::vector<std::pair<int32_t, bool>> results;
 };
 
 void push_ints(std::vector<uint64_t>& key, const std::vector<int64_t>& v) {
@@ -161,10 +181,18 @@ ScheduleCache& schedule_cache() {
   return *c;
 }
 
-// A cacheable copy of `s`: nodes replaced by their positions in `nodes`.
-std::shared_ptr<CachedSchedule> make_cached(const Schedule& s, const std::vector<NodeRef>& nodes) {
-  std::unordered_map<const Node*, int32_t> pos;
-  for (size_t i = 0; i < nodes.size(); ++i) pos[nodes[i].get()] = static_cast<int32_t>(i);
+// A cacheable copy of `s`, the schedule of `opt` (the optimised form of the function whose
+// nodes are `nodes`): nodes replaced by slots.
+std::shared_ptr<CachedSchedule> make_cached(const Schedule& s, const std::vector<NodeRef>& nodes, const Function& opt) {
+  std::unordered_map<const Node*, int32_t> slot;
+  for (size_t i = 0; i < nodes.size(); ++i) slot[nodes[i].get()] = static_cast<int32_t>(i);
+  const int32_t known = static_cast<int32_t>(nodes.size());
+  int32_t next = known;
+  auto slot_of = [&](const Node* n) {
+    auto [it, added] = slot.emplace(n, next);
+    if (added) ++next;
+    return it->second;
+  };
   auto c = std::make_shared<CachedSchedule>();
   for (const LaunchPlan& lp : s.launches) {
     CachedLaunch l;
@@ -174,13 +202,26 @@ std::shared_ptr<CachedSchedule> make_cached(const Schedule& s, const std::vector
     l.kind = lp.kernel.kind;
     l.dims = lp.dims;
     l.param_types = lp.kernel.params;
-    for (const BufferRef& b : lp.buffers) l.buffers.emplace_back(b.node ? pos.at(b.node) : -1, b.temp);
-    for (const auto& [node, field] : lp.param_sources) l.params.emplace_back(pos.at(node), field);
+    for (const BufferRef& b : lp.buffers) l.buffers.emplace_back(b.node ? slot_of(b.node) : -1, b.temp);
+    for (const auto& [node, field] : lp.param_sources) {
+      int32_t p = slot_of(node);
+      KILN_CHECK(p < known) << "a launch parameter (" << op_name(node->op()) << ") that the passes made up";
+      l.params.emplace_back(p, field);
+    }
     l.outer_extent = lp.outer_extent;
     l.elementwise_extent = lp.elementwise_extent;
+    l.hash = lp.builtin == Builtin::None ? kernel::kernel_hash(lp.kernel) : 0;
+    l.name = lp.builtin == Builtin::None ? kernel::kernel_symbol(lp.kernel) : builtin_name(lp.builtin);
+    for (const kernel::BufferParam& b : lp.kernel.buffers)
+      l.output_element_bytes.push_back(static_cast<int8_t>(b.output ? dtype_size(b.dtype) : 0));
     c->launches.push_back(std::move(l));
   }
-  for (const Node* n : s.stored) c->stored.push_back(pos.at(n));
+  for (const Node* n : s.stored)
+    c->stored.emplace_back(slot_of(n), n->numel() * static_cast<int64_t>(dtype_size(n->dtype())));
+  std::unordered_set<const Node*> args;
+  for (const Argument& a : opt.args) args.insert(a.node.get());
+  for (const NodeRef& r : opt.results) c->results.emplace_back(slot_of(r.get()), args.count(r.get()) > 0);
+  c->num_slots = next;
   c->temp_bytes = s.temp_bytes;
   return c;
 }
@@ -237,6 +278,91 @@ void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params)
   });
 }
 
+// What watches the passes: the dump records each graph, the profiler each pass's time (a
+// pass starts when the previous callback returns; verification is not counted).
+PipelineOptions watch_passes(StageDump* stages) {
+  PipelineOptions o;
+  const bool profile = profiling();
+  if (!stages && !profile) return o;
+  o.after_pass = [stages, profile, start = detail::profile_now_ns()](std::string_view pass, const Function& f,
+                                                                      double seconds) mutable {
+    if (profile && pass != "input")
+      detail::profile_event("pass", pass, start, start + static_cast<int64_t>(seconds * 1e9));
+    if (stages) stages->add_graph(pass, f);
+    start = detail::profile_now_ns();
+  };
+  return o;
+}
+
+// The passes and the scheduler on the pending function `g`: sets `opt` to the optimised
+// function and returns its schedule. Records both in `stages` when dumping.
+Schedule plan(const Function& g, Function& opt, StageDump* stages) {
+  opt = optimize(g, watch_passes(stages));
+  Schedule s;
+  {
+    detail::ProfileScope scope("schedule", "schedule");
+    s = schedule(opt);
+  }
+  if (stages) stages->add_schedule(opt, s);
+  return s;
+}
+
+void launch_profiled(const CachedLaunch& l, void* const* buffers, const uint64_t* params,
+                     const std::vector<size_t>& sizes) {
+  int64_t start = detail::profile_now_ns();
+  launch(l, buffers, params);
+  int64_t end = detail::profile_now_ns();
+  int64_t bytes = 0, elements = 0;
+  for (size_t b = 0; b < sizes.size(); ++b) {
+    bytes += static_cast<int64_t>(sizes[b]);
+    if (l.output_element_bytes[b]) elements += static_cast<int64_t>(sizes[b]) / l.output_element_bytes[b];
+  }
+  detail::profile_launch(l.name, l.hash, elements, bytes, start, end);
+}
+
+// The schedule of the pending function `g` (structure `key`, nodes `nodes`): from the
+// cache, or planned, prepared and cached. A dumping evaluation (`stages`) always plans and
+// leaves the cache alone, so that its dump is whole.
+std::shared_ptr<const CachedSchedule> find_or_plan(const Function& g, std::vector<uint64_t> key,
+                                                   const std::vector<NodeRef>& nodes, const PrepareKernel& prepare,
+                                                   const std::string& backend, StageDump* stages) {
+  uint64_t h = hash_key(key);
+  if (!stages)
+    if (std::shared_ptr<const CachedSchedule> hit = schedule_cache().find(h, backend, key)) return hit;
+  Function opt;
+  Schedule s = plan(g, opt, stages);
+  auto c = make_cached(s, nodes, opt);
+  c->backend = backend;
+  c->key = std::move(key);
+  for (size_t i = 0; i < s.launches.size(); ++i)
+    if (s.launches[i].builtin == Builtin::None) c->launches[i].run = prepare(s.launches[i].kernel);
+  if (!stages) schedule_cache().insert(h, c);
+  return c;
+}
+
+// Launches the kernels of `c` in order on the buffers of `values` (by slot) and `temps`.
+void launch_all(const CachedSchedule& c, const std::vector<NodeRef>& nodes, const std::vector<BufferPtr>& values,
+                const std::vector<BufferPtr>& temps, bool profile) {
+  std::vector<void*> buffers;
+  std::vector<uint64_t> params;
+  std::vector<size_t> sizes;  // buffer bytes, when profiling
+  for (const CachedLaunch& l : c.launches) {
+    buffers.clear();
+    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->data() : temps[t]->data());
+    params.clear();
+    for (size_t i = 0; i < l.params.size(); ++i)
+      params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
+    if (profile) [[unlikely]] {
+      sizes.clear();
+      for (auto [p, t] : l.buffers) sizes.push_back(p >= 0 ? values[p]->bytes() : temps[t]->bytes());
+      launch_profiled(l, buffers.data(), params.data(), sizes);
+    } else {
+      launch(l, buffers.data(), params.data());
+    }
+  }
+  detail::count_launches(static_cast<int64_t>(c.launches.size()));
+}
+
 }  // namespace
 
 KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
@@ -248,30 +374,23 @@ KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
 }
 
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
-                               const std::string& backend) {
+                               const std::string& backend, const KernelSource& source) {
+  const bool profile = profiling();
+  const int64_t start = profile ? detail::profile_now_ns() : 0;
+  std::optional<StageDump> stages;
+  if (dumping()) [[unlikely]]
+    stages.emplace(DumpOptions{}, source);
   std::vector<NodeRef> nodes;
   std::vector<BufferPtr> values;
   std::shared_ptr<const CachedSchedule> cached;
-  std::vector<int32_t> result_pos;
   {
     // Under one read lock (no node changes meanwhile): the structure, the schedule on a
     // miss, and the arguments' values.
     GraphReadLock lock = lock_graph_for_reading();
     Function g;
     std::vector<uint64_t> key = structure_key(results, nodes, g);
-    uint64_t h = hash_key(key);
-    cached = schedule_cache().find(h, backend, key);
-    if (!cached) {
-      Schedule s = schedule(g);
-      auto c = make_cached(s, nodes);
-      c->backend = backend;
-      c->key = std::move(key);
-      for (size_t i = 0; i < s.launches.size(); ++i)
-        if (s.launches[i].builtin == Builtin::None) c->launches[i].run = prepare(s.launches[i].kernel);
-      schedule_cache().insert(h, c);
-      cached = c;
-    }
-    values.resize(nodes.size());
+    cached = find_or_plan(g, std::move(key), nodes, prepare, backend, stages ? &*stages : nullptr);
+    values.resize(static_cast<size_t>(cached->num_slots));
     for (size_t i = 0; i < nodes.size(); ++i) {
       const Node& n = *nodes[i];
       if (!n.evaluated() && n.op() != Op::Param) continue;
@@ -280,32 +399,38 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
                            " (" + type_str(n.type()) + ") has no value");
       values[i] = n.value();
     }
-    for (const NodeRef& r : results) {
-      for (size_t i = 0; i < nodes.size(); ++i)
-        if (nodes[i] == r) {
-          result_pos.push_back(static_cast<int32_t>(i));
-          break;
-        }
-    }
   }
-  for (int32_t p : cached->stored)
-    values[p] = host_allocate(static_cast<size_t>(nodes[p]->numel()) * dtype_size(nodes[p]->dtype()));
+  if (stages) write_dump(stages->finish());
+  if (profile) detail::profile_event("evaluate", "trace", start, detail::profile_now_ns());
+  for (auto [p, bytes] : cached->stored) values[p] = host_allocate(static_cast<size_t>(bytes));
   std::vector<BufferPtr> temps;
   for (int64_t bytes : cached->temp_bytes) temps.push_back(host_allocate(static_cast<size_t>(bytes)));
-  std::vector<void*> buffers;
-  std::vector<uint64_t> params;
-  for (const CachedLaunch& l : cached->launches) {
-    buffers.clear();
-    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->data() : temps[t]->data());
-    params.clear();
-    for (size_t i = 0; i < l.params.size(); ++i)
-      params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
-    launch(l, buffers.data(), params.data());
-  }
-  detail::count_launches(static_cast<int64_t>(cached->launches.size()));
+  launch_all(*cached, nodes, values, temps, profile);
   std::vector<BufferPtr> out;
-  for (int32_t p : result_pos) out.push_back(values[p]);
+  for (auto [p, is_argument] : cached->results) {
+    if (!is_argument) {
+      out.push_back(values[p]);
+      continue;
+    }
+    BufferPtr copy = host_allocate(values[p]->bytes());
+    std::memcpy(copy->data(), values[p]->data(), values[p]->bytes());
+    out.push_back(std::move(copy));
+  }
   return out;
+}
+
+std::vector<DumpText> dump_schedule(const std::vector<NodeRef>& results, const DumpOptions& options,
+                                    const KernelSource& source) {
+  StageDump stages(options, source);
+  {
+    GraphReadLock lock = lock_graph_for_reading();
+    std::vector<NodeRef> nodes;
+    Function g;
+    structure_key(results, nodes, g);
+    Function opt;
+    plan(g, opt, &stages);
+  }
+  return stages.finish();
 }
 
 }  // namespace kiln

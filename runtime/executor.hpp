@@ -9,6 +9,7 @@
 
 #include "compiler/ir/function.hpp"
 #include "compiler/kernel/kernel.hpp"
+#include "runtime/stage_dump.hpp"
 
 namespace kiln {
 
@@ -22,9 +23,16 @@ using PrepareKernel = std::function<KernelLauncher(const kernel::Kernel&)>;
 // the `kernels` backend, for testing the scheduler without a code generator.
 KernelLauncher evaluator_launcher(const kernel::Kernel& k);
 
-// `backend` names the launchers `prepare` makes (cached schedules hold them).
+// `backend` names the launchers `prepare` makes (cached schedules hold them); `source`
+// gives the backend's code of a kernel for dumps (none: no code files).
 // Computes `results` (pending nodes) from the values known now; returns one buffer each.
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
-                               const std::string& backend);
+                               const std::string& backend, const KernelSource& source = {});
+
+// The dump of what execute() would do for `results`, without compiling or running anything
+// (the backend's code texts aside): the graphs around each pass, the schedule, its kernels
+// and the picture (see runtime/dump.hpp).
+std::vector<DumpText> dump_schedule(const std::vector<NodeRef>& results, const DumpOptions& options,
+                                    const KernelSource& source = {});
 
 }  // namespace kiln

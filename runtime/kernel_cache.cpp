@@ -37,6 +37,7 @@
 
 #include "compiler/ir/error.hpp"
 #include "runtime/log.hpp"
+#include "runtime/profile.hpp"
 #include "runtime/stats.hpp"
 
 #ifndef KILN_VERSION
@@ -309,11 +310,15 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const kernel::Ke
   if (!path.empty()) {
     auto t0 = std::chrono::steady_clock::now();
     std::string problem;
+    const int64_t start = profiling() ? detail::profile_now_ns() : -1;
     if (std::optional<std::vector<char>> object = read_entry(path, key, problem)) {
       try {
         auto [fn, unload] = backend.load(*object, symbol);
         touch_path(path);
         detail::count_disk_hit();
+        if (start >= 0)
+          detail::profile_event("compile", "disk load " + symbol, start, detail::profile_now_ns(),
+                                fmt::format(R"("hash": "{:016x}")", hash));
         log(LogLevel::Debug, "kernel {}: disk hit {} ({:.3f} ms)", symbol, path, ms_since(t0));
         return std::make_shared<const CompiledKernel>(fn, hash, std::move(unload));
       } catch (const Error& e) {
@@ -325,6 +330,8 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const kernel::Ke
     else
       why = fmt::format("disk entry {} ignored: {}", path, problem);
   }
+  detail::ProfileScope scope("compile", "compile " + symbol);
+  if (scope.active()) scope.set_args(fmt::format(R"("hash": "{:016x}", "why": "{}")", hash, detail::json_escape(why)));
   auto t0 = std::chrono::steady_clock::now();
   std::vector<char> object = backend.compile(k, symbol);
   double ms = ms_since(t0);

@@ -115,7 +115,7 @@ void check_kernel(const Kernel& k) {
       KILN_CHECK(r.acc >= 0 && r.acc < k.num_accs && !acc_ready[r.acc]) << "accumulator " << r.acc << " reused";
     }
     for (const Store& s : p.stores) {
-      KILN_CHECK(p.kind == Phase::Kind::Store && s.buffer >= 0 && s.buffer < nbuf && k.buffers[s.buffer].output &&
+      KILN_CHECK(s.buffer >= 0 && s.buffer < nbuf && k.buffers[s.buffer].output &&
                  s.index >= 0 && s.index < n && s.value >= 0 && s.value < n)
           << "bad store";
     }

@@ -12,7 +12,8 @@
 //
 // A phase is either a Reduce phase (updates accumulators, one per Reduction; their final
 // values are readable by later phases through Inst::Kind::Acc) or a Store phase (writes
-// values to output buffers). A phase body is a flat SSA list of scalar instructions; values
+// values to output buffers). A Reduce phase may store too: values computed at each inner
+// index alongside the reduction (a value and its gradient in one pass over the data). A phase body is a flat SSA list of scalar instructions; values
 // are numbered by their position in that list. Index arithmetic is ordinary i64 instructions.
 //
 // Kinds of kernels:
@@ -83,7 +84,7 @@ struct Reduction {
   bool operator==(const Reduction&) const = default;
 };
 
-// A store in a Store phase: buffer[index] = value (value's dtype is the buffer's dtype).
+// A store in a phase: buffer[index] = value (value's dtype is the buffer's dtype).
 struct Store {
   int32_t buffer = 0;
   int32_t index = 0;
@@ -98,7 +99,7 @@ struct Phase {
   std::vector<int32_t> inner;
   std::vector<Inst> body;
   std::vector<Reduction> reductions;  // Reduce phases
-  std::vector<Store> stores;          // Store phases
+  std::vector<Store> stores;          // at every point of the phase (either kind)
   bool operator==(const Phase&) const = default;
 };
 

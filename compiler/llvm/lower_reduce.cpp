@@ -13,6 +13,8 @@
 // The order depends only on the inner extent, never on chunking or threads, and no fast-math
 // flag is needed.
 //
+// A Reduce phase's stores happen in the lane loop, at each element, as in a Store phase.
+//
 // argmax/argmin keep, per lane, the value and index of the lane's first extreme (NaN counts as
 // the extreme, the first NaN wins); combining two lanes keeps the better value, and on a tie
 // the smaller index, which is the interpreter's first extreme of the whole row.
@@ -166,6 +168,7 @@ void KernelLowering::lower_reduce_phase(size_t p, Value* o) {
   auto fill = [&](Value* base, Value* count, llvm::AllocaInst* Accumulator::*array) {
     return counted_loop(b_.getInt64(0), count, 1, "lane", [&](Value* l) {
       std::vector<Value*> v = emit_body(p, o, b_.CreateAdd(base, l));
+      emit_stores(p, v);
       for (const Accumulator& a : accs) {
         Value* x = v.at(a.red->value);
         if (is_float(a.vt))

@@ -11,6 +11,8 @@
 #include "frontend/ops.hpp"
 #include "frontend/promote.hpp"
 #include "runtime/build_info.hpp"
+#include "runtime/dump.hpp"
 #include "runtime/evaluate.hpp"
+#include "runtime/profile.hpp"
 #include "runtime/stats.hpp"
 #include "runtime/thread_pool.hpp"

@@ -49,6 +49,24 @@ void check_same_as_interpreter(const std::vector<Array>& arrays, double rel_tol 
   }
 }
 
+// Evaluates the arrays with the default backend (the compiled kernels) and compares them
+// with the interpreter within `rel_tol` (the interpreter runs first: evaluating drops the
+// graph).
+void check_backend_same_as_interpreter(const std::vector<Array>& arrays, double rel_tol) {
+  std::vector<NodeRef> roots;
+  for (const Array& a : arrays) roots.push_back(a.node());
+  std::vector<BufferPtr> want = interpret(function_of(roots));
+  eval(arrays);
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    std::vector<double> got = arrays[i].to_vector<double>();
+    CAPTURE(i);
+    for (int64_t e = 0; e < arrays[i].size(); ++e) {
+      double w = load_as_double(want[i]->data(), arrays[i].dtype(), e);
+      CHECK(std::abs(w - got[static_cast<size_t>(e)]) <= rel_tol * std::max(1.0, std::abs(w)));
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("an elementwise chain with broadcasts and views is one kernel") {
@@ -200,4 +218,42 @@ TEST_CASE("a costly value used by kernels of different shapes is computed once i
   Array c = x * 3.0f;
   Schedule t = schedule_of({sum(c, 0), c.slice({{0, 10}}) + 1.0f});
   CHECK(std::find(t.stored.begin(), t.stored.end(), c.node().get()) == t.stored.end());
+}
+
+TEST_CASE("a value of a reduction's whole input shape that shares its work is stored in the same pass") {
+  // f = sum(sin(x) * exp(-x*x)) and its gradient: one pass over x computes both.
+  auto value_and_gradient = [](const Array& x) {
+    Array e = exp(-x * x), s = sin(x);
+    Array g = cos(x) * e + (s * e) * (x * constant(-2.0f));
+    return std::vector<Array>{sum(s * e), g};
+  };
+  Array small = random_uniform({1000}, 22, f32);
+  small.eval();
+  std::vector<Array> a = value_and_gradient(small);
+  Schedule s = schedule_of(a);
+  REQUIRE(s.launches.size() == 1);
+  CHECK(s.launches[0].kernel.phases[0].kind == kernel::Phase::Kind::Reduce);
+  CHECK(s.launches[0].kernel.phases[0].stores.size() == 1);
+  check_same_as_interpreter(a, 1e-7);
+  // A long row is split into slices: the slices' kernel stores the gradient, the combining
+  // kernel the tail's part of it.
+  Array big = random_uniform({(1 << 16) + 37}, 23, f32);
+  big.eval();
+  std::vector<Array> b = value_and_gradient(big);
+  CHECK(kernels_of(b) == 2);
+  check_same_as_interpreter(b, 1e-7);
+  check_backend_same_as_interpreter(b, 1e-6);
+  check_backend_same_as_interpreter(value_and_gradient(small), 1e-6);
+  // Per row, over axis 1, with a result of the kept shape too.
+  Array m = random_uniform({7, 300}, 24, f32);
+  m.eval();
+  Array t = tanh(m);
+  std::vector<Array> c = {sum(t * t, 1), t * 2.0f, max(m, 1)};
+  CHECK(kernels_of(c) == 1);
+  check_same_as_interpreter(c, 1e-7);
+  check_backend_same_as_interpreter(c, 1e-6);
+  // A value that shares nothing with the reduction stays in a kernel of its own.
+  Array other = random_uniform({1000}, 25, f32);
+  other.eval();
+  CHECK(kernels_of({sum(small), other * 2.0f}) == 2);
 }
