@@ -14,6 +14,11 @@
 // operand gets the derivative (the first NaN for max / min over axes). |x| has slope 0 at 0;
 // pow(a, b) has d/da = 0 where b == 0 and d/db = 0 where a == 0.
 //
+// where(c, a, b) differentiates both branches and routes by c, so a branch that has an
+// infinite or NaN slope where it is not selected still makes the gradient NaN there (0 * inf):
+// the gradient of where(x > 0, sqrt(x), 0) is NaN at x < 0. Keep the unselected inputs
+// harmless instead: where(x > 0, sqrt(where(x > 0, x, 1)), 0).
+//
 // Evaluated arrays: evaluating an array keeps its value and forgets how it was computed. An
 // array evaluated before the gradient is built is a constant to it when it was created
 // before the xs (it cannot depend on them); one created after some x, and not itself an x,

@@ -68,6 +68,21 @@ struct Part {
   std::vector<NodeRef> order;                       // the relevant nodes, operands first
 };
 
+// Whether the walk stops at n: nothing below every x can depend on one, and a node without
+// operands is a source or has been evaluated. An evaluated node above the first x has lost
+// the operands that would say whether it depends on an x: a ValueError unless it is one.
+bool is_leaf(const Part& p, const Node* n, uint64_t first_id, const DiffSite& site) {
+  if (n->id() >= first_id && !n->operands().empty()) return false;
+  if (n->evaluated() && n->id() >= first_id && op_info(n->op()).category != OpCategory::Source &&
+      !p.x_index.count(n))
+    fail<ValueError>(site,
+                     "cannot differentiate through {}: that value was evaluated and its graph dropped, so how it "
+                     "depends on the inputs is unknown. Take gradients before evaluating it, or use value_and_grad "
+                     "to get the value and the gradients together",
+                     describe(*n));
+  return true;
+}
+
 Part find_part(const DiffSite& site, const std::vector<NodeRef>& roots, const std::vector<NodeRef>& xs) {
   Part p;
   uint64_t first_id = UINT64_MAX;
@@ -78,21 +93,8 @@ Part find_part(const DiffSite& site, const std::vector<NodeRef>& roots, const st
                        describe(*xs[i]));
     first_id = std::min(first_id, xs[i]->id());
   }
-  // Below every x nothing can depend on one; an evaluated node above that has lost the
-  // operands that would say whether it does.
-  auto is_leaf = [&](const Node* n) {
-    if (n->id() < first_id || n->operands().empty()) {
-      if (n->evaluated() && n->id() >= first_id && op_info(n->op()).category != OpCategory::Source &&
-          !p.x_index.count(n))
-        fail<ValueError>(site,
-                         "cannot differentiate through {}: that value was evaluated and its graph dropped, so how "
-                         "it depends on the inputs is unknown. Take gradients before evaluating it, or use "
-                         "value_and_grad to get the value and the gradients together",
-                         describe(*n));
-      return true;
-    }
-    return false;
-  };
+  // Post-order: a node is visited after its operands, and is relevant when it is an x or a
+  // differentiable op on a relevant operand (and float).
   auto visit = [&](Node* n) {
     bool rel = p.x_index.count(n) > 0;
     if (!rel && !n->operands().empty() && ad::is_differentiable(n->op()))
@@ -109,7 +111,7 @@ Part find_part(const DiffSite& site, const std::vector<NodeRef>& roots, const st
     stack.emplace_back(r.get(), 0);
     while (!stack.empty()) {
       auto& [n, next] = stack.back();
-      std::span<const NodeRef> ops = is_leaf(n) ? std::span<const NodeRef>() : n->operands();
+      std::span<const NodeRef> ops = is_leaf(p, n, first_id, site) ? std::span<const NodeRef>() : n->operands();
       if (next < ops.size()) {
         Node* m = ops[next++].get();
         if (seen.insert(m).second) stack.emplace_back(m, 0);

@@ -39,7 +39,8 @@ struct DiffSite {
 std::vector<NodeRef> vjp(const std::vector<NodeRef>& ys, const std::vector<NodeRef>& xs,
                          const std::vector<NodeRef>& cotangents, const DiffSite& site = {});
 
-// Forward mode: sum over i of dy/dxs[i] tangents[i], for each y. xs and tangents pair up.
+// Forward mode: sum over i of dy/dxs[i] tangents[i], for each y. xs and tangents pair up
+// (same dtype and shape); ys and xs must be float. A y that depends on no x gets zeros.
 std::vector<NodeRef> jvp(const std::vector<NodeRef>& ys, const std::vector<NodeRef>& xs,
                          const std::vector<NodeRef>& tangents, const DiffSite& site = {"jvp", {}});
 

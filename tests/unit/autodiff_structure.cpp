@@ -180,3 +180,13 @@ TEST_CASE("abs has slope 0 at 0; pow's slopes at a zero base and a zero exponent
   CHECK(std::isinf(gb[3]));          // 0.5 * 0^-0.5: a true infinite slope
   CHECK(ge == V{0, 0, std::log(2.0), 0});  // base 0: 0, not 0 * log(0)
 }
+
+TEST_CASE("where: an unselected branch with an infinite slope makes the gradient NaN; a guarded input does not") {
+  Array x = f64s({4, -1});
+  Array naive = where(x > 0.0, sqrt(x), 0.0);
+  V g = values(grad(sum(naive), x));
+  CHECK(g[0] == 0.25);
+  CHECK(std::isnan(g[1]));  // 0 * inf: as in JAX and PyTorch
+  Array guarded = where(x > 0.0, sqrt(where(x > 0.0, x, 1.0)), 0.0);
+  CHECK(values(grad(sum(guarded), x)) == V{0.25, 0});
+}
