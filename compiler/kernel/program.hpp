@@ -77,7 +77,11 @@ void check_program(const Program& p);
 // math (the header says to link -lmvec).
 std::string program_c_header(const std::vector<Program>& programs, const std::string& guard, bool libmvec);
 
-// `expr` in C, over the size names (`3 * n * m`).
+// A readable listing of `p`: its signature, each step (kernel symbol, bindings, dims as
+// size expressions, parameter bits) and the kernel IR of each kernel.
+std::string print_program(const Program& p);
+
+// `expr` in C, over the size names (`3*n*m`).
 std::string size_expr_c(const SizeExpr& expr, const std::vector<std::string>& sizes);
 
 }  // namespace kiln::kernel
