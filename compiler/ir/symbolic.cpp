@@ -71,7 +71,13 @@ std::vector<std::string> size_names(std::string_view text, std::string_view file
     names.emplace_back(name);
     return probe_size(0, names.size() - 1);
   };
-  parse_module(text, file, &record);
+  try {
+    parse_module(text, file, &record);
+  } catch (const ParseError& e) {
+    if (names.empty()) throw;
+    throw ParseError(std::string(e.what()) + " (while checking with " + values_str(probe_values(0, names)) + ")",
+                     e.file(), e.line(), e.col());
+  }
   return names;
 }
 
