@@ -8,7 +8,7 @@ install(TARGETS kiln EXPORT kilnTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES frontend/kiln/kiln.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/kiln)
+install(FILES frontend/kiln/kiln.hpp frontend/kiln/dlpack.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/kiln)
 foreach(dir compiler/ir frontend runtime)
   install(DIRECTORY ${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/kiln/internal/${dir}
     FILES_MATCHING PATTERN "*.hpp" PATTERN "*.def" PATTERN "kiln" EXCLUDE)

@@ -68,7 +68,7 @@ std::vector<KernelPlan> Scheduler::plan() const {
   std::map<RowSpace, size_t> rows;
   std::map<Shape, size_t> elementwise;
   for (const Node* r : roots) {
-    if (r->op() == Op::ScatterAdd || (gemm_eligible(r) && stored_.count(r))) {
+    if (r->op() == Op::ScatterAdd || (gemm(r) && stored_.count(r))) {
       KernelPlan p;
       p.kind = kernel::KernelKind::Serial;
       p.gemm = r->op() == Op::Matmul;
@@ -150,7 +150,7 @@ std::optional<Schedule> Scheduler::lower_all(const std::vector<KernelPlan>& plan
     } catch (const NeedsBuffer& nb) {
       const Node* n = nb.node;
       bool mine = std::find(p.reductions.begin(), p.reductions.end(), n) != p.reductions.end();
-      if (gemm_eligible(n)) {
+      if (gemm(n)) {
         add_stored(n);  // computed by the GEMM routine into a buffer of its own
       } else if (is_reduction(n) && !roots_.count(n)) {
         roots_.insert(n);  // a row kernel of its own, or a phase of this one; no buffer yet
@@ -274,7 +274,9 @@ bool Scheduler::order_launches(std::vector<LaunchPlan>& launches) {
 
 }  // namespace scheduling
 
-Schedule schedule(const Function& f) { return scheduling::Scheduler(f).run(); }
+Schedule schedule(const Function& f, const ScheduleOptions& options) {
+  return scheduling::Scheduler(f, options).run();
+}
 
 const char* builtin_name(Builtin b) {
   switch (b) {

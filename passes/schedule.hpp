@@ -58,8 +58,14 @@ struct Schedule {
   std::vector<NodeRef> nodes;
 };
 
+// Choices that a schedule for code outside kiln's runtime must avoid (kilnc's objects).
+struct ScheduleOptions {
+  bool builtins = true;  // matmuls may run kiln's GEMM routine (else: row kernels)
+  bool split = true;     // long reductions may split into two kernels (a size-dependent choice)
+};
+
 // Schedules the nodes of `f` (its arguments are the values already known). The caller
 // holds the graph read lock if other threads may evaluate nodes of f meanwhile.
-Schedule schedule(const Function& f);
+Schedule schedule(const Function& f, const ScheduleOptions& options = {});
 
 }  // namespace kiln

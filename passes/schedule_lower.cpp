@@ -234,7 +234,7 @@ constexpr int64_t kSplitMaxRows = 16;
 constexpr int64_t kSplitMinRow = int64_t{1} << 15;
 
 bool Scheduler::splittable(const KernelPlan& p) const {
-  if (p.kind != kernel::KernelKind::Rows) return false;
+  if (!options_.split || p.kind != kernel::KernelKind::Rows) return false;
   if (numel(p.space.kept()) > kSplitMaxRows || numel(p.space.reduced()) < kSplitMinRow) return false;
   std::unordered_set<const Node*> reds(p.reductions.begin(), p.reductions.end());
   std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end());

@@ -73,7 +73,7 @@ struct KernelPlan {
 // Plans, lowers and orders the kernels of one Function (see schedule.hpp).
 class Scheduler {
  public:
-  explicit Scheduler(const Function& f) : f_(f) {
+  Scheduler(const Function& f, const ScheduleOptions& options) : f_(f), options_(options) {
     order_ = topo_order(f);
     for (size_t i = 0; i < order_.size(); ++i) pos_[order_[i].get()] = static_cast<int>(i);
     for (const Argument& a : f.args) args_.insert(a.node.get());
@@ -155,7 +155,11 @@ class Scheduler {
   // Sorts launches by their dependencies; on a cycle, records what to split and returns false.
   bool order_launches(std::vector<LaunchPlan>& launches);
 
+  // A matmul this schedule computes with the GEMM routine.
+  bool gemm(const Node* n) const { return options_.builtins && gemm_eligible(n); }
+
   const Function& f_;
+  ScheduleOptions options_;
   std::vector<NodeRef> order_;
   std::unordered_map<const Node*, int> pos_;
   // args_: known values; stored_: values given buffers; roots_: values some kernel computes

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages that building and testing kiln need, when they are missing.
 # Needs root (or sudo) only when something must be installed.
 set -eu
-packages="cmake ninja-build g++ llvm-19-dev llvm-19-tools libfmt-dev doctest-dev"
+packages="cmake ninja-build g++ llvm-19-dev llvm-19-tools libfmt-dev doctest-dev libdlpack-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -26,7 +26,10 @@ namespace {
 
 class Parser {
  public:
-  Parser(std::string_view text, std::string_view file) : lex_(text, file) { advance(); }
+  Parser(std::string_view text, std::string_view file, const SizeLookup* sizes)
+      : lex_(text, file), sizes_(sizes) {
+    advance();
+  }
 
   bool at_end() const { return tok_.kind == Tok::End; }
   const Token& token() const { return tok_; }
@@ -53,7 +56,10 @@ class Parser {
   Scalar parse_float(const Token& t, DType dtype);
   const NodeRef& lookup(const Token& ref);
 
+  int64_t parse_dim();
+
   Lexer lex_;
+  const SizeLookup* sizes_;  // binds symbolic dims; null: dims are integers only
   Token tok_;
   std::unordered_set<std::string> function_names_;
   std::unordered_map<std::string, NodeRef> values_;  // the current function's %names
@@ -134,12 +140,9 @@ TensorType Parser::parse_type() {
   TensorType type{*dtype, {}};
   while (tok_.kind != Tok::RBracket) {
     if (!type.shape.empty()) expect(Tok::Comma, "',' or ']'");
-    Token d = expect(Tok::Int, "a dimension");
-    int64_t dim = parse_int(d);
-    if (dim < 0) fail(d, "negative dimension " + std::to_string(dim));
     if (type.shape.size() == static_cast<size_t>(kMaxRank))
-      fail(d, "rank is above the limit of " + std::to_string(kMaxRank));
-    type.shape.push_back(dim);
+      fail(tok_, "rank is above the limit of " + std::to_string(kMaxRank));
+    type.shape.push_back(parse_dim());
   }
   advance();
   try {
@@ -283,6 +286,22 @@ void Parser::parse_return(Function& f, const std::vector<TensorType>& result_typ
                         " but the signature declares " + type_str(result_types[i]));
 }
 
+// An integer dim, or a size name bound by sizes_.
+int64_t Parser::parse_dim() {
+  if (tok_.kind == Tok::Word) {
+    Token d = expect(Tok::Word, "a dimension");
+    if (!sizes_) fail(d, "expected a dimension, found the size name " + describe(d) + " (symbolic sizes are read by kilnc)");
+    std::optional<int64_t> v = (*sizes_)(d.text);
+    if (!v) fail(d, "size " + describe(d) + " has no value");
+    if (*v < 0) fail(d, "size " + describe(d) + " is negative (" + std::to_string(*v) + ")");
+    return *v;
+  }
+  Token d = expect(Tok::Int, "a dimension");
+  int64_t dim = parse_int(d);
+  if (dim < 0) fail(d, "negative dimension " + std::to_string(dim));
+  return dim;
+}
+
 int64_t Parser::parse_int(const Token& t) {
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
@@ -350,15 +369,15 @@ Scalar Parser::parse_float(const Token& t, DType dtype) {
 
 }  // namespace
 
-Module parse_module(std::string_view text, std::string_view file) {
-  Parser p(text, file);
+Module parse_module(std::string_view text, std::string_view file, const SizeLookup* sizes) {
+  Parser p(text, file, sizes);
   Module m;
   while (!p.at_end()) m.functions.push_back(p.parse_function());
   return m;
 }
 
-Function parse_function(std::string_view text, std::string_view file) {
-  Parser p(text, file);
+Function parse_function(std::string_view text, std::string_view file, const SizeLookup* sizes) {
+  Parser p(text, file, sizes);
   if (p.at_end()) p.fail(p.token(), "expected a function, found end of input");
   Function f = p.parse_function();
   if (!p.at_end())

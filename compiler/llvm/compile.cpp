@@ -40,7 +40,9 @@ std::unique_ptr<llvm::Module> lower_checked(const kernel::Kernel& k, const std::
   return m;
 }
 
-void optimize(llvm::Module& m, llvm::TargetMachine& tm, int level) {
+}  // namespace
+
+void detail::optimize_module(llvm::Module& m, llvm::TargetMachine& tm, int level, bool vector_math) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -50,7 +52,7 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm, int level) {
   tuning.SLPVectorization = level >= 2;
   tuning.LoopUnrolling = level >= 2;
   llvm::PassBuilder pb(&tm, tuning);
-  std::unique_ptr<llvm::TargetLibraryInfoImpl> tli = detail::make_library_info();
+  std::unique_ptr<llvm::TargetLibraryInfoImpl> tli = detail::make_library_info(tm, vector_math);
   fam.registerPass([&] { return llvm::TargetLibraryAnalysis(*tli); });  // before the defaults
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
@@ -64,19 +66,18 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm, int level) {
   mpm.run(m, mam);
 }
 
-std::vector<char> emit_object(llvm::Module& m, llvm::TargetMachine& tm) {
+std::vector<char> detail::emit_module(llvm::Module& m, llvm::TargetMachine& tm, llvm::CodeGenFileType type,
+                                      bool vector_math) {
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
-  std::unique_ptr<llvm::TargetLibraryInfoImpl> tli = detail::make_library_info();
+  std::unique_ptr<llvm::TargetLibraryInfoImpl> tli = detail::make_library_info(tm, vector_math);
   pm.add(new llvm::TargetLibraryInfoWrapperPass(*tli));
-  if (tm.addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
-    throw RuntimeError("LLVM backend: the target machine cannot emit an object file for " + m.getName().str());
+  if (tm.addPassesToEmitFile(pm, os, nullptr, type))
+    throw RuntimeError("LLVM backend: the target machine cannot emit code for " + m.getName().str());
   pm.run(m);
   return std::vector<char>(buffer.begin(), buffer.end());
 }
-
-}  // namespace
 
 const std::string& target_id() {
   static const std::string id = [] {
@@ -87,16 +88,25 @@ const std::string& target_id() {
   return id;
 }
 
+bool known_cpu(const std::string& cpu) {
+  try {
+    detail::make_target_machine(0, cpu);
+    return true;
+  } catch (const ValueError&) {
+    return false;
+  }
+}
+
 ObjectCode compile_kernel(const kernel::Kernel& k, const std::string& symbol, const CompileOptions& options) {
   auto start = std::chrono::steady_clock::now();
   const int level = clamp_level(options.opt_level);
   llvm::LLVMContext ctx;
-  std::unique_ptr<llvm::TargetMachine> tm = detail::make_target_machine(level);
+  std::unique_ptr<llvm::TargetMachine> tm = detail::make_target_machine(level, options.cpu);
   std::unique_ptr<llvm::Module> m = lower_checked(k, symbol, ctx, *tm);
-  optimize(*m, *tm, level);
+  detail::optimize_module(*m, *tm, level, options.vector_math);
   ObjectCode out;
   out.symbol = symbol;
-  out.bytes = emit_object(*m, *tm);
+  out.bytes = detail::emit_module(*m, *tm, llvm::CodeGenFileType::ObjectFile, options.vector_math);
   out.compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
@@ -105,9 +115,9 @@ std::string kernel_llvm_ir(const kernel::Kernel& k, const std::string& symbol, b
                            const CompileOptions& options) {
   const int level = clamp_level(options.opt_level);
   llvm::LLVMContext ctx;
-  std::unique_ptr<llvm::TargetMachine> tm = detail::make_target_machine(level);
+  std::unique_ptr<llvm::TargetMachine> tm = detail::make_target_machine(level, options.cpu);
   std::unique_ptr<llvm::Module> m = lower_checked(k, symbol, ctx, *tm);
-  if (optimized) optimize(*m, *tm, level);
+  if (optimized) detail::optimize_module(*m, *tm, level, options.vector_math);
   std::string text;
   llvm::raw_string_ostream os(text);
   m->print(os, nullptr);

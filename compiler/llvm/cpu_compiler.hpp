@@ -8,11 +8,14 @@
 #include <vector>
 
 #include "compiler/kernel/kernel.hpp"
+#include "compiler/kernel/program.hpp"
 
 namespace kiln::llvm_backend {
 
 struct CompileOptions {
-  int opt_level = 3;  // 0..3, LLVM's new pass manager pipeline of that level
+  int opt_level = 3;       // 0..3, LLVM's new pass manager pipeline of that level
+  std::string cpu;         // "": the host CPU and its features; else an LLVM CPU name (x86-64-v3)
+  bool vector_math = true; // let loops call glibc's libmvec (when the process has it)
 };
 
 // A kernel compiled to a relocatable ELF object for the host, defining `symbol` with the
@@ -28,12 +31,24 @@ struct ObjectCode {
 // "llvm-19.1.7;x86_64-pc-linux-gnu;skylake-avx512;+avx2,+fma,...;libmvec;codegen-2".
 const std::string& target_id();
 
+// Whether LLVM knows `cpu` as a CPU name for the host's architecture.
+bool known_cpu(const std::string& cpu);
+
 // Compiles `k` for the host CPU. Thread-safe. A failure inside LLVM is a RuntimeError.
 ObjectCode compile_kernel(const kernel::Kernel& k, const std::string& symbol, const CompileOptions& options = {});
 
 // The LLVM IR of `k` as text, before or after optimisation (for dumps and tests).
 std::string kernel_llvm_ir(const kernel::Kernel& k, const std::string& symbol, bool optimized,
                            const CompileOptions& options = {});
+
+// What compile_programs produces.
+enum class ProgramOutput { Object, Assembly, LlvmIr };
+
+// The programs as one relocatable, position-independent ELF object (or its assembly, or its
+// optimised LLVM IR): each program's kernels as internal functions and its entry points with
+// the C interface of compiler/kernel/program.cpp. Throws ValueError for an unknown CPU.
+std::string compile_programs(const std::vector<kernel::Program>& programs, ProgramOutput output,
+                             const CompileOptions& options = {});
 
 // Code loaded into the JIT. `handle` frees it again.
 struct LoadedKernel {

@@ -10,6 +10,7 @@
 
 #include <dlfcn.h>
 #include <llvm/ADT/StringMap.h>
+#include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Target/TargetOptions.h>
@@ -111,23 +112,38 @@ const HostTarget& host_target() {
   return host;
 }
 
-std::unique_ptr<llvm::TargetMachine> make_target_machine(int opt_level) {
+std::unique_ptr<llvm::TargetMachine> make_target_machine(int opt_level, const std::string& cpu) {
   const HostTarget& h = host_target();
+  if (!cpu.empty()) {
+    std::unique_ptr<llvm::MCSubtargetInfo> info(h.target->createMCSubtargetInfo(h.triple, cpu, ""));
+    if (!info || !info->isCPUStringValid(cpu))
+      throw ValueError("unknown CPU '" + cpu + "' for " + h.triple + " (LLVM names such as x86-64-v3, skylake-avx512)");
+  }
   llvm::CodeGenOptLevel level = opt_level <= 0   ? llvm::CodeGenOptLevel::None
                                 : opt_level == 1 ? llvm::CodeGenOptLevel::Less
                                 : opt_level == 2 ? llvm::CodeGenOptLevel::Default
                                                  : llvm::CodeGenOptLevel::Aggressive;
   llvm::TargetOptions options;  // strict FP: no unsafe math, no FMA contraction across ops
-  llvm::TargetMachine* tm = h.target->createTargetMachine(h.triple, h.cpu, h.features, options, llvm::Reloc::PIC_,
-                                                          llvm::CodeModel::Small, level);
-  if (tm == nullptr) throw RuntimeError("LLVM backend: cannot create a target machine for " + h.triple + " " + h.cpu);
+  const std::string& name = cpu.empty() ? h.cpu : cpu;
+  llvm::TargetMachine* tm = h.target->createTargetMachine(h.triple, name, cpu.empty() ? h.features : "", options,
+                                                          llvm::Reloc::PIC_, llvm::CodeModel::Small, level);
+  if (tm == nullptr) throw RuntimeError("LLVM backend: cannot create a target machine for " + h.triple + " " + name);
   return std::unique_ptr<llvm::TargetMachine>(tm);
 }
 
-std::unique_ptr<llvm::TargetLibraryInfoImpl> make_library_info() {
+std::unique_ptr<llvm::TargetLibraryInfoImpl> make_library_info(const llvm::TargetMachine& tm, bool vector_math) {
   const HostTarget& h = host_target();
   auto tli = std::make_unique<llvm::TargetLibraryInfoImpl>(llvm::Triple(h.triple));
-  if (!h.vector_math.empty()) tli->addVectorizableFunctions(h.vector_math);
+  if (!vector_math || h.vector_math.empty()) return tli;
+  // The ISA letter of a variant (`_ZGVeN16v_sinf`: e) says which feature it needs.
+  const llvm::MCSubtargetInfo* sti = tm.getMCSubtargetInfo();
+  std::vector<llvm::VecDesc> usable;
+  for (const llvm::VecDesc& d : h.vector_math) {
+    llvm::StringRef v = d.getVectorFnName();
+    for (const VectorIsa& isa : kIsas)
+      if (v.size() > 4 && v[4] == isa.letter && sti->checkFeatures(std::string("+") + isa.feature)) usable.push_back(d);
+  }
+  tli->addVectorizableFunctions(usable);
   return tli;
 }
 

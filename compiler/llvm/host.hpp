@@ -5,6 +5,7 @@
 #pragma once
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/IR/Module.h>
 #include <llvm/Target/TargetMachine.h>
 
 #include <memory>
@@ -28,12 +29,19 @@ struct HostTarget {
 // Initialises LLVM's native target and loads libmvec on first use. Thread-safe.
 const HostTarget& host_target();
 
-// A TargetMachine for the host at `opt_level` (0..3): position independent, small code
+// A TargetMachine for the host triple at `opt_level` (0..3): position independent, small code
 // model, default (strict) floating-point options. One per compile: not shared across threads.
-std::unique_ptr<llvm::TargetMachine> make_target_machine(int opt_level);
+// `cpu` empty: the host CPU with its features; else an LLVM CPU name with that CPU's own
+// features (ValueError for a name LLVM does not know).
+std::unique_ptr<llvm::TargetMachine> make_target_machine(int opt_level, const std::string& cpu = "");
 
-// The library info for the optimiser and code generator: the host's libm plus the libmvec
-// mappings of HostTarget::vector_math.
-std::unique_ptr<llvm::TargetLibraryInfoImpl> make_library_info();
+// The library info for the optimiser and code generator: the host's libm plus, with
+// `vector_math`, the libmvec mappings of HostTarget::vector_math whose ISA `tm` has.
+std::unique_ptr<llvm::TargetLibraryInfoImpl> make_library_info(const llvm::TargetMachine& tm, bool vector_math);
+
+// The new pass manager's default pipeline of `level` (0..3) on `m`.
+void optimize_module(llvm::Module& m, llvm::TargetMachine& tm, int level, bool vector_math);
+// `m` as an object file or assembly text.
+std::vector<char> emit_module(llvm::Module& m, llvm::TargetMachine& tm, llvm::CodeGenFileType type, bool vector_math);
 
 }  // namespace kiln::llvm_backend::detail

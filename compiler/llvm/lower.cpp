@@ -222,10 +222,17 @@ std::unique_ptr<llvm::Module> lower_kernel(const kernel::Kernel& k, const std::s
   auto m = std::make_unique<llvm::Module>(symbol, ctx);
   m->setTargetTriple(tm.getTargetTriple().str());
   m->setDataLayout(tm.createDataLayout());
+  lower_kernel_into(k, symbol, *m, tm);
+  return m;
+}
+
+llvm::Function* lower_kernel_into(const kernel::Kernel& k, const std::string& symbol, llvm::Module& m,
+                                  const llvm::TargetMachine& tm) {
+  llvm::LLVMContext& ctx = m.getContext();
   llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
   llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
   auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr, ptr, ptr, i64, i64}, false);
-  llvm::Function* fn = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, *m);
+  llvm::Function* fn = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, m);
   const char* names[] = {"buffers", "dims", "params", "begin", "end"};
   for (unsigned i = 0; i < 5; ++i) fn->getArg(i)->setName(names[i]);
   for (unsigned i = 0; i < 3; ++i) {  // the launch arrays are only read, before any store
@@ -237,7 +244,7 @@ std::unique_ptr<llvm::Module> lower_kernel(const kernel::Kernel& k, const std::s
   fn->addFnAttr("target-cpu", tm.getTargetCPU());
   fn->addFnAttr("target-features", tm.getTargetFeatureString());
   KernelLowering(k, fn).run();
-  return m;
+  return fn;
 }
 
 }  // namespace kiln::llvm_backend::detail

@@ -16,5 +16,8 @@ namespace kiln::llvm_backend::detail {
 // target-cpu/target-features on the function.
 std::unique_ptr<llvm::Module> lower_kernel(const kernel::Kernel& k, const std::string& symbol, llvm::LLVMContext& ctx,
                                            const llvm::TargetMachine& tm);
+// Adds the function `symbol` for `k` to `m` (whose triple and data layout are set).
+llvm::Function* lower_kernel_into(const kernel::Kernel& k, const std::string& symbol, llvm::Module& m,
+                                  const llvm::TargetMachine& tm);
 
 }  // namespace kiln::llvm_backend::detail

@@ -8,8 +8,10 @@
 
 #include "frontend/array.hpp"
 #include "frontend/autodiff.hpp"
+#include "frontend/npy.hpp"
 #include "frontend/ops.hpp"
 #include "frontend/promote.hpp"
+#include "frontend/trace.hpp"
 #include "runtime/build_info.hpp"
 #include "runtime/dump.hpp"
 #include "runtime/evaluate.hpp"
