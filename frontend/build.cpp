@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "compiler/ir/infer.hpp"
+#include "frontend/device.hpp"
 
 namespace kiln::frontend {
 
@@ -29,6 +30,19 @@ const NodeRef& node_of(const Array& a, std::string_view what, SourceLocation loc
 }
 
 Array apply(Op op, std::vector<NodeRef> operands, SourceLocation loc, Attrs attrs, const TensorType* given) {
+  // Operands must live on one device; literals (C++ numbers, scalar()) go with any. Without
+  // array operands the op runs on the default device.
+  const Node* first = nullptr;
+  for (const NodeRef& o : operands) {
+    if (o->op() == Op::Literal) continue;
+    if (first == nullptr)
+      first = o.get();
+    else if (o->attrs().device != first->attrs().device)
+      fail<DeviceError>(loc, op_name(op), "operands on different devices: {} on {} and {} on {} (move one with .to())",
+                        type_str(first->type()), first->attrs().device.str(), type_str(o->type()),
+                        o->attrs().device.str());
+  }
+  attrs.device = first != nullptr ? first->attrs().device : default_device();
   return Array(make_node(op, std::move(operands), std::move(attrs), given, to_loc(loc)));
 }
 

@@ -221,7 +221,7 @@ Scalar param_value(const Node& n, ParamField field) {
   return {};
 }
 
-void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params) {
+void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params, bool split) {
   if (l.builtin != Builtin::None) return l.run_builtin(buffers);
   const int64_t* dims = l.dims.data();
   int64_t total = 0, grain = 1;
@@ -236,6 +236,7 @@ void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params)
       return;
   }
   if (total <= 0) return;
+  if (!split) return l.run(buffers, dims, params, 0, total);
   int64_t chunks = std::min<int64_t>((total + grain - 1) / grain, num_threads() * kChunksPerThread);
   if (chunks <= 1) {
     l.run(buffers, dims, params, 0, total);
@@ -270,6 +271,17 @@ BuiltinLauncher host_builtin_launcher(Builtin builtin, const std::vector<int64_t
   return {};
 }
 
+const ExecTarget& host_target() {
+  static const ExecTarget t{[](size_t bytes) { return host_allocate(bytes); },
+                            [](const Buffer& src) {
+                              BufferPtr copy = host_allocate(src.bytes());
+                              std::memcpy(copy->data(), src.data(), src.bytes());
+                              return copy;
+                            },
+                            true};
+  return t;
+}
+
 KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
   // The launcher owns its kernel: cached schedules outlive the scheduler's copy.
   auto owned = std::make_shared<kernel::Kernel>(k);
@@ -279,7 +291,8 @@ KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
 }
 
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
-                               const std::string& backend, const PrepareBuiltin& prepare_builtin) {
+                               const std::string& backend, const PrepareBuiltin& prepare_builtin,
+                               const ExecTarget& target) {
   std::vector<NodeRef> nodes;
   std::vector<BufferPtr> values;
   std::shared_ptr<const CachedSchedule> cached;
@@ -317,9 +330,9 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
       values[i] = n.value();
     }
   }
-  for (auto [p, bytes] : cached->stored) values[p] = host_allocate(static_cast<size_t>(bytes));
+  for (auto [p, bytes] : cached->stored) values[p] = target.allocate(static_cast<size_t>(bytes));
   std::vector<BufferPtr> temps;
-  for (int64_t bytes : cached->temp_bytes) temps.push_back(host_allocate(static_cast<size_t>(bytes)));
+  for (int64_t bytes : cached->temp_bytes) temps.push_back(target.allocate(static_cast<size_t>(bytes)));
   std::vector<void*> buffers;
   std::vector<uint64_t> params;
   for (const CachedLaunch& l : cached->launches) {
@@ -328,7 +341,7 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
     params.clear();
     for (size_t i = 0; i < l.params.size(); ++i)
       params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
-    launch(l, buffers.data(), params.data());
+    launch(l, buffers.data(), params.data(), target.split);
   }
   detail::count_launches(static_cast<int64_t>(cached->launches.size()));
   std::vector<BufferPtr> out;
@@ -337,9 +350,7 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
       out.push_back(values[p]);
       continue;
     }
-    BufferPtr copy = host_allocate(values[p]->bytes());
-    std::memcpy(copy->data(), values[p]->data(), values[p]->bytes());
-    out.push_back(std::move(copy));
+    out.push_back(target.copy(*values[p]));
   }
   return out;
 }

@@ -32,9 +32,21 @@ BuiltinLauncher host_builtin_launcher(Builtin builtin, const std::vector<int64_t
 // the `kernels` backend, for testing the scheduler without a code generator.
 KernelLauncher evaluator_launcher(const kernel::Kernel& k);
 
+// Where a backend's values live and how its launches run.
+struct ExecTarget {
+  std::function<BufferPtr(size_t bytes)> allocate;  // a buffer for a stored value or a temporary
+  std::function<BufferPtr(const Buffer&)> copy;      // a new buffer holding a copy
+  // true: a launch is split into chunks over the thread pool (host code); false: one call
+  // covers the whole range (a device launch spreads the work itself).
+  bool split = true;
+};
+// Host memory (host_allocator.hpp), chunks over the thread pool.
+const ExecTarget& host_target();
+
 // `backend` names the launchers `prepare` makes (cached schedules hold them).
 // Computes `results` (pending nodes) from the values known now; returns one buffer each.
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
-                               const std::string& backend, const PrepareBuiltin& prepare_builtin = host_builtin_launcher);
+                               const std::string& backend, const PrepareBuiltin& prepare_builtin = host_builtin_launcher,
+                               const ExecTarget& target = host_target());
 
 }  // namespace kiln

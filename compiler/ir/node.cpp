@@ -114,6 +114,7 @@ uint64_t hash_key(Op op, const TensorType& type, const std::vector<uint64_t>& op
   h = mix(h, static_cast<uint64_t>(a.value.i));
   h = mix(h, a.seed);
   h = mix(h, a.stream);
+  h = mix(h, static_cast<uint64_t>(a.device.kind) << 32 | static_cast<uint32_t>(a.device.index));
   return h;
 }
 
@@ -182,6 +183,8 @@ void Node::release(Node* first) {
 
 void Node::set_value(BufferPtr value) {
   KILN_CHECK(!GraphReadLock::held()) << "set_value while this thread holds the graph read lock";
+  KILN_CHECK(!value || value->device() == attrs_.device)
+      << op_name(op_) << ": a value on " << value->device().str() << " for a node of " << attrs_.device.str();
   std::vector<NodeRef> dropped;
   {
     std::unique_lock<std::shared_mutex> lock(graph_mutex());
@@ -191,11 +194,28 @@ void Node::set_value(BufferPtr value) {
   // `dropped` releases the operands outside the lock.
 }
 
+namespace {
+
+// The device of op(operands): that of its first operand other than a literal or constant
+// (scalars that go into code or launch words, usable with arrays of any device), else the
+// builder's choice. The frontend checks that operands agree before building (build.cpp);
+// passes build nodes of one evaluation, which runs on one device whatever nodes say.
+void set_device(const std::vector<NodeRef>& operands, Attrs& attrs) {
+  for (const NodeRef& o : operands) {
+    if (o->op() == Op::Literal || o->op() == Op::Constant) continue;
+    attrs.device = o->attrs().device;
+    return;
+  }
+}
+
+}  // namespace
+
 NodeRef make_node(Op op, std::vector<NodeRef> operands, Attrs attrs, const TensorType* given,
                   SourceLoc loc) {
   KILN_CHECK(op != Op::Param) << "parameters are built with make_param";
   for (const NodeRef& o : operands) KILN_CHECK(o) << op_name(op) << ": null operand";
   TensorType type = infer_type(op, operands, attrs, given, loc);
+  set_device(operands, attrs);
   if (op_info(op).attrs & kAttrValue)
     attrs.value = scalar_to_dtype(attrs.value, op == Op::Pad ? operands[0]->dtype() : type.dtype);
 
@@ -240,6 +260,7 @@ NodeRef make_param(TensorType type, std::string name, BufferPtr value, SourceLoc
   n->numel_ = n_elems;
   n->type_ = std::move(type);
   n->name_ = std::move(name);
+  if (value) n->attrs_.device = value->device();
   n->value_ = std::move(value);
   n->loc_ = loc;
   n->id_ = g_next_id.fetch_add(1, std::memory_order_relaxed);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "frontend/array.hpp"
+#include "frontend/device.hpp"
 #include "frontend/ops.hpp"
 #include "frontend/promote.hpp"
 #include "runtime/build_info.hpp"
