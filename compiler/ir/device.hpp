@@ -1,8 +1,8 @@
 // Where an array's elements live: host memory (`cpu`) or the memory of CUDA device i.
 //
-// A Device is plain data (a kind and an index). Every graph node carries one (Attrs::device):
-// a node with array operands takes theirs (the frontend checks that they agree); a node
-// without takes the device its builder asked for. Buffers carry the device of their memory.
+// A Device is plain data (a kind and an index). Every graph node carries one (Attrs::device),
+// chosen by its builder (the frontend: the operands' device, else the default device). Buffers
+// carry the device of their memory.
 #pragma once
 
 #include <cstdint>

@@ -194,28 +194,12 @@ void Node::set_value(BufferPtr value) {
   // `dropped` releases the operands outside the lock.
 }
 
-namespace {
-
-// The device of op(operands): that of its first operand other than a literal or constant
-// (scalars that go into code or launch words, usable with arrays of any device), else the
-// builder's choice. The frontend checks that operands agree before building (build.cpp);
-// passes build nodes of one evaluation, which runs on one device whatever nodes say.
-void set_device(const std::vector<NodeRef>& operands, Attrs& attrs) {
-  for (const NodeRef& o : operands) {
-    if (o->op() == Op::Literal || o->op() == Op::Constant) continue;
-    attrs.device = o->attrs().device;
-    return;
-  }
-}
-
-}  // namespace
 
 NodeRef make_node(Op op, std::vector<NodeRef> operands, Attrs attrs, const TensorType* given,
                   SourceLoc loc) {
   KILN_CHECK(op != Op::Param) << "parameters are built with make_param";
   for (const NodeRef& o : operands) KILN_CHECK(o) << op_name(op) << ": null operand";
   TensorType type = infer_type(op, operands, attrs, given, loc);
-  set_device(operands, attrs);
   if (op_info(op).attrs & kAttrValue)
     attrs.value = scalar_to_dtype(attrs.value, op == Op::Pad ? operands[0]->dtype() : type.dtype);
 

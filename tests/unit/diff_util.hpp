@@ -1,6 +1,7 @@
 // Helpers of the differential tests (diff_ops, diff_random_graphs): they compare what kiln
-// computes with the selected backend (KILN_BACKEND; `llvm` by default once it exists) against
-// the reference interpreter, the oracle, through the public API.
+// computes with the selected backend (KILN_BACKEND; `llvm` by default once it exists), or on
+// the GPU with KILN_DEVICE=cuda (inputs are then made on the device), against the reference
+// interpreter, the oracle, through the public API.
 //
 // The oracle must run first: evaluating an Array stores its value and drops its operands, so
 // `oracle()` interprets the function computing the still pending roots, and only then does
@@ -153,7 +154,14 @@ inline Mismatches compare(const void* got, const void* want, DType t, int64_t n,
 inline std::vector<BufferPtr> oracle(const std::vector<Array>& roots) {
   std::vector<NodeRef> nodes;
   for (const Array& a : roots) nodes.push_back(a.node());
-  std::vector<BufferPtr> values = interpret(function_of(nodes));
+  Function f = function_of(nodes);
+  // The interpreter reads host memory: inputs on a GPU go to it as host copies.
+  std::vector<BufferPtr> inputs;
+  for (const Argument& a : f.args) {
+    const bool on_gpu = a.node->value() && !a.node->value()->device().is_cpu();
+    inputs.push_back(on_gpu ? Array(a.node).to(Device::cpu()).buffer() : nullptr);
+  }
+  std::vector<BufferPtr> values = interpret(f, inputs);
   REQUIRE(values.size() == roots.size());
   return values;
 }
@@ -162,7 +170,10 @@ inline std::vector<BufferPtr> oracle(const std::vector<Array>& roots) {
 inline std::vector<BufferPtr> evaluate_roots(const std::vector<Array>& roots) {
   eval(roots);
   std::vector<BufferPtr> values;
-  for (const Array& a : roots) values.push_back(a.buffer());
+  for (const Array& a : roots) {
+    CHECK(a.device() == default_device());  // KILN_DEVICE=cuda: computed on the GPU indeed
+    values.push_back(a.to(Device::cpu()).buffer());
+  }
   return values;
 }
 
