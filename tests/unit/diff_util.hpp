@@ -15,6 +15,8 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <kiln/kiln.hpp>
@@ -86,6 +88,20 @@ inline uint64_t ulp_distance(double a, double b, DType t) {
   int64_t x = ordered(a, t), y = ordered(b, t);
   return x > y ? static_cast<uint64_t>(x - y) : static_cast<uint64_t>(y - x);
 }
+
+// ---- The device -----------------------------------------------------------------------------
+
+// With KILN_DEVICE=cuda and no CUDA device, the whole program is skipped (exit status 77, the
+// skip code of the `gpu` ctest entries), with a message, before any test runs.
+inline const bool kDeviceChecked = [] {
+  std::string why;
+  if (default_device().is_cuda() && !cuda_available(&why)) {
+    std::fprintf(stderr, "skipped: KILN_DEVICE=%s but no CUDA device (%s)\n", default_device().str().c_str(),
+                 why.c_str());
+    std::exit(77);
+  }
+  return true;
+}();
 
 // ---- Comparison ------------------------------------------------------------------------------
 
