@@ -12,6 +12,7 @@
 // W1's kernel cold, the second loads it from the disk cache.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -36,7 +37,7 @@ constexpr const char* kUsage =
     "  --quick      small sizes and 3 runs (a smoke test, not a measurement)\n"
     "  --json       print the results as one JSON array\n"
     "  --runs N     timed runs per workload (default 10; the median is printed)\n"
-    "  --only LIST  run only these workloads (W1 W2 W3 W4 W5 W7 C1)\n";
+    "  --only LIST  run only these workloads (W1 W2 W3 W4 W5 W6 W7 W8 C1)\n";
 
 struct Options {
   bool quick = false;
@@ -50,6 +51,8 @@ struct Options {
   int64_t rows = 4096, cols = 4096;  // W4, W5
   int64_t small_n = 1000;            // W7, C1
   int small_calls = 2000;            // W7: calls per timed sample
+  int64_t w6_n = int64_t{1} << 22;   // W6
+  int64_t mlp_m = 1024, mlp_k = 512, mlp_h = 512, mlp_o = 64;  // W8
 };
 
 // One output record: a name and ordered fields; `text` values are quoted in JSON.
@@ -213,6 +216,96 @@ Record run_w5(const Options& o) {
   return workload("W5", n, k, r, 8.0 * n + 4.0 * o.cols, c);
 }
 
+// W6: the value and gradient of f(x) = sum(sin(x) * exp(-x*x)), evaluated together, against
+// a hand-written loop computing both in one pass; also the forward alone, and the ratio.
+Record run_w6(const Options& o) {
+  const int64_t n = o.w6_n;
+  FloatBuffer x = random_floats(n, -3, 3, 10), want = zero_floats(n);
+  Array xa = wrap(x, {n});
+  auto forward = [&] { return sum(sin(xa) * exp(-xa * xa)); };
+  Array f, g, fwd;
+  std::vector<double> times;
+  int64_t launches = 0;
+  for (int i = 0; i < o.warmup + o.runs; ++i) {
+    f = g = Array();
+    int64_t l0 = stats().launches;
+    double t0 = now_ms();
+    Array y = forward();
+    Array dy = grad(y, xa);
+    eval({y, dy});
+    if (i >= o.warmup) times.push_back(now_ms() - t0);
+    launches = stats().launches - l0;
+    f = y, g = dy;
+  }
+  double k = median(times);
+  double k_fwd = time_kiln(o, forward, &fwd);
+  settle();
+  double want_f = 0;
+  double r = time_ref(o, [&] { want_f = ref_w6(x.get(), want.get(), n); });
+  double r_fwd = time_ref(o, [&] { ref_w6_forward(x.get(), n); });
+  Check c = compare(g.data<float>(), want.get(), n, 2e-6, 2e-5);
+  Check cf = compare_scalar(f.item<float>(), want_f, 1e-3, 1e-5);
+  c.ok = c.ok && cf.ok;
+  Record rec = workload("W6", n, k, r, 8.0 * n, c);
+  rec.num("fwd_ms", ms(k_fwd)).num("ref_fwd_ms", ms(r_fwd)).num("grad_over_fwd", fmt::format("{:.3g}", k / k_fwd));
+  rec.num("launches", std::to_string(launches));
+  return rec;
+}
+
+// W8: one training step of an MLP, X[1024,512] -> tanh(X W1[512,512]) W2[512,64] -> mean
+// squared error against Y, forward and backward and the update of both weights, against the
+// same step written by hand around kiln's GEMM routine (reference_mlp.cpp).
+Record run_w8(const Options& o) {
+  const int64_t m = o.mlp_m, k = o.mlp_k, h = o.mlp_h, out = o.mlp_o;
+  const float lr = 0.05f;
+  FloatBuffer x = random_floats(m * k, -1, 1, 11), y = random_floats(m * out, -1, 1, 12);
+  FloatBuffer w1 = random_floats(k * h, -0.05f, 0.05f, 13), w2 = random_floats(h * out, -0.1f, 0.1f, 14);
+  FloatBuffer work = zero_floats(mlp_work_floats(m, k, h, out));
+  Array xa = wrap(x, {m, k}), ya = wrap(y, {m, out});
+  Array w1a = from_data(w1.get(), f32, {k, h}), w2a = from_data(w2.get(), f32, {h, out});
+  eval({w1a, w2a});
+  auto loss_of = [&](const Array& a, const Array& b) {
+    Array d = matmul(tanh(matmul(xa, a)), b) - ya;
+    return mean(d * d);
+  };
+  // The check: kiln's gradients against the reference's (a step with lr = 1 on copies).
+  std::vector<Array> gk = grad(loss_of(w1a, w2a), {w1a, w2a});
+  eval(gk);
+  std::vector<float> w1c(w1.get(), w1.get() + k * h), w2c(w2.get(), w2.get() + h * out);
+  ref_mlp_step(x.get(), y.get(), w1c.data(), w2c.data(), m, k, h, out, 1.0f, work.get());
+  for (int64_t i = 0; i < k * h; ++i) w1c[i] = w1.get()[i] - w1c[i];
+  for (int64_t i = 0; i < h * out; ++i) w2c[i] = w2.get()[i] - w2c[i];
+  Check c = compare(gk[0].data<float>(), w1c.data(), k * h, 2e-6, 2e-3);
+  Check c2 = compare(gk[1].data<float>(), w2c.data(), h * out, 2e-6, 2e-3);
+  c.ok = c.ok && c2.ok;
+  c.max_err = std::max(c.max_err, c2.max_err);
+  // kiln: each step updates the weights the next one uses.
+  std::vector<double> times;
+  for (int i = 0; i < o.warmup + o.runs; ++i) {
+    double t0 = now_ms();
+    Array loss = loss_of(w1a, w2a);
+    std::vector<Array> g = grad(loss, {w1a, w2a});
+    Array n1 = w1a - lr * g[0], n2 = w2a - lr * g[1];
+    eval({loss, n1, n2});
+    if (i >= o.warmup) times.push_back(now_ms() - t0);
+    w1a = n1, w2a = n2;
+  }
+  double kms = median(times);
+  Array last;
+  double k_fwd = time_kiln(o, [&] { return loss_of(w1a, w2a); }, &last);
+  settle();
+  double r = time_ref(o, [&] { ref_mlp_step(x.get(), y.get(), w1.get(), w2.get(), m, k, h, out, lr, work.get()); });
+  double r_fwd = time_ref(o, [&] { ref_mlp_forward(x.get(), y.get(), w1.get(), w2.get(), m, k, h, out, work.get()); });
+  // Forward X W1 and H W2; backward H^T dP, dP W2^T and X^T dZ.
+  const double flops = 4.0 * m * k * h + 6.0 * m * h * out;
+  Record rec = workload("W8", m * k, kms, r, 0, c);
+  rec.fields.erase(std::remove_if(rec.fields.begin(), rec.fields.end(), [](const Record::Field& f) { return f.key == "gbps"; }),
+                   rec.fields.end());
+  rec.num("fwd_ms", ms(k_fwd)).num("ref_fwd_ms", ms(r_fwd)).num("step_over_fwd", fmt::format("{:.3g}", kms / k_fwd));
+  rec.num("gflops", fmt::format("{:.1f}", flops / kms / 1e6));
+  return rec;
+}
+
 // W1 on a small array: the per-call cost on a kernel cache hit (build the graph, evaluate,
 // read the result). The times are per call, in ms like the others.
 Record run_w7(const Options& o) {
@@ -328,6 +421,8 @@ Options parse_options(int argc, char** argv) {
     o.n = int64_t{1} << 16;
     o.rows = o.cols = 256;
     o.small_calls = 50;
+    o.w6_n = int64_t{1} << 16;
+    o.mlp_m = 128, o.mlp_k = 64, o.mlp_h = 64, o.mlp_o = 16;
   }
   return o;
 }
@@ -349,7 +444,8 @@ int bench_main(int argc, char** argv) {
 
   const std::vector<std::pair<std::string, std::function<Record()>>> workloads = {
       {"W1", [&] { return run_w1(o); }}, {"W2", [&] { return run_w2(o); }}, {"W3", [&] { return run_w3(o); }},
-      {"W4", [&] { return run_w4(o); }}, {"W5", [&] { return run_w5(o); }}, {"W7", [&] { return run_w7(o); }},
+      {"W4", [&] { return run_w4(o); }}, {"W5", [&] { return run_w5(o); }}, {"W6", [&] { return run_w6(o); }},
+      {"W7", [&] { return run_w7(o); }}, {"W8", [&] { return run_w8(o); }},
       {"C1", [&] { return run_c1(); }}};
   std::vector<Record> records = {machine_record(o)};
   if (!o.json) std::printf("%s\n", line_of(records[0]).c_str());

@@ -122,6 +122,28 @@ void softmax_row(const float* __restrict x, float* __restrict y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] *= inv;
 }
 
+// f += sin(x)*exp(-x*x) over the block (in double); g = d/dx of the same, elementwise.
+double w6_block(const float* __restrict x, float* __restrict g, int64_t n) {
+  double f = 0.0;
+#pragma omp simd reduction(+ : f)
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i], s = REF_SINF(v), e = REF_EXPF(-v * v);
+    f += static_cast<double>(s * e);
+    g[i] = REF_COSF(v) * e - 2.0f * v * s * e;
+  }
+  return f;
+}
+
+double w6_forward_block(const float* __restrict x, int64_t n) {
+  double f = 0.0;
+#pragma omp simd reduction(+ : f)
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    f += static_cast<double>(REF_SINF(v) * REF_EXPF(-v * v));
+  }
+  return f;
+}
+
 void bias_relu_row(const float* __restrict x, const float* __restrict b, float* __restrict y, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) y[i] = std::max(x[i] + b[i], 0.0f);
@@ -176,6 +198,31 @@ double ref_sum_squares(const float* x, int64_t n) {
 void ref_softmax_rows(const float* x, float* y, int64_t rows, int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
   for (int64_t r = 0; r < rows; ++r) softmax_row(x + r * cols, y + r * cols, cols);
+}
+
+double ref_w6(const float* x, float* g, int64_t n) {
+  if (n < kParallelMin) return w6_block(x, g, n);
+  double total = 0.0;
+#pragma omp parallel reduction(+ : total)
+  {
+    int64_t b, e;
+    my_range(n, &b, &e);
+    write_streamed(g + b, e - b, n >= kStreamMin,
+                   [&](int64_t i, int64_t m, float* dst) { total += w6_block(x + b + i, dst, m); });
+  }
+  return total;
+}
+
+double ref_w6_forward(const float* x, int64_t n) {
+  if (n < kParallelMin) return w6_forward_block(x, n);
+  double total = 0.0;
+#pragma omp parallel reduction(+ : total)
+  {
+    int64_t b, e;
+    my_range(n, &b, &e);
+    total += w6_forward_block(x + b, e - b);
+  }
+  return total;
 }
 
 void ref_bias_relu(const float* x, const float* b, float* y, int64_t rows, int64_t cols) {

@@ -171,12 +171,34 @@ void eval(const std::vector<Array>& arrays) {
   evaluate(roots);
 }
 
-std::string dump(const std::vector<Array>& arrays, bool locations) {
+namespace {
+
+std::vector<NodeRef> nodes_of(const std::vector<Array>& arrays) {
   std::vector<NodeRef> roots;
   for (const Array& a : arrays) {
     node_or_throw(a.node());
     roots.push_back(a.node());
   }
+  return roots;
+}
+
+}  // namespace
+
+std::vector<DumpText> dump(const std::vector<Array>& arrays, const DumpOptions& options) {
+  return dump_stages(nodes_of(arrays), options);
+}
+
+std::string to_dot(const std::vector<Array>& arrays) {
+  DumpOptions options;
+  options.graphs = options.kernels = options.code = false;
+  std::vector<DumpText> texts = dump_stages(nodes_of(arrays), options);
+  KILN_CHECK(texts.size() == 1 && texts[0].name == "graph.dot") << "a dump of the picture alone has "
+                                                                 << texts.size() << " texts";
+  return std::move(texts[0].text);
+}
+
+std::string dump(const std::vector<Array>& arrays, bool locations) {
+  std::vector<NodeRef> roots = nodes_of(arrays);
   PrintOptions options;
   options.locations = locations;
   // One read lock over both walks, so that no node is evaluated (by another thread) between

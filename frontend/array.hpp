@@ -18,6 +18,7 @@
 
 #include "compiler/ir/device.hpp"
 #include "compiler/ir/node.hpp"
+#include "runtime/dump.hpp"
 
 namespace kiln {
 
@@ -203,6 +204,16 @@ void eval(const A&... arrays) {
 std::string dump(const std::vector<Array>& arrays, bool locations = true);
 inline std::string dump(const Array& a, bool locations = true) { return dump(std::vector<Array>{a}, locations); }
 inline std::string to_text(const Array& a) { return dump(a); }
+
+// Every stage that evaluating the arrays goes through, as the texts KILN_DUMP would write
+// (runtime/dump.hpp), without evaluating: the graph before and after each pass, the
+// schedule, each kernel's kernel IR and backend code (LLVM IR), and a Graphviz picture;
+// `options` chooses which.
+std::vector<DumpText> dump(const std::vector<Array>& arrays, const DumpOptions& options);
+// The Graphviz text (`dot -Tsvg`) of what the arrays depend on, after the passes, with the
+// kernels that would compute it as clusters. Evaluates nothing.
+std::string to_dot(const std::vector<Array>& arrays);
+inline std::string to_dot(const Array& a) { return to_dot(std::vector<Array>{a}); }
 
 // NumPy-like printing (evaluates): `[[1, 2], [3, 4]]`, long axes summarised with `...`.
 std::ostream& operator<<(std::ostream& os, const Array& a);

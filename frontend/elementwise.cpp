@@ -113,6 +113,11 @@ Array isinf(const Array& x, SourceLocation loc) { return unary(Op::IsInf, x, loc
 Array isfinite(const Array& x, SourceLocation loc) { return unary(Op::IsFinite, x, loc); }
 Array bitwise_not(const Array& x, SourceLocation loc) { return unary(Op::BitwiseNot, x, loc); }
 
+Array stop_gradient(const Operand& x, SourceLocation loc) {
+  Array a = x.is_array() ? x.array() : operand_as(x, result_dtype({&x}), loc);
+  return unary(Op::StopGradient, a, loc);
+}
+
 Array logical_not(const Array& x, SourceLocation loc) {
   Operand t = truth(Operand(x, loc));
   return apply(Op::LogicalNot, {t.array().node()}, loc);

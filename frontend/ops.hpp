@@ -101,6 +101,9 @@ Array isfinite(const Array& x, KILN_HERE);
 Array logical_not(const Array& x, KILN_HERE);  // any dtype: x == 0
 Array bitwise_not(const Array& x, KILN_HERE);  // integers and bool
 Array cast(const Array& x, DType dtype, KILN_HERE);
+// x's value unchanged, but a constant for grad/vjp/jvp: no gradient flows through it (its
+// derivative is zero). A number becomes a 0-d array of its default dtype.
+Array stop_gradient(const Operand& x, KILN_HERE);
 
 // ---- Elementwise: binary and ternary (NumPy broadcasting and promotion) ------------------
 Array add(const Operand& a, const Operand& b);

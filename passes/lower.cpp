@@ -115,8 +115,9 @@ std::vector<int32_t> PhaseBuilder::unflatten(int32_t flat, const Shape& shape) {
     }
     bool first = true;
     for (size_t j = 0; j < i; ++j) first &= shape[j] == 1;
-    if (first) {  // the outermost non-1 axis takes what is left
+    if (first) {  // the outermost non-1 axis takes what is left; the size-1 axes before it are 0
       point[i] = rest;
+      for (size_t j = 0; j < i; ++j) point[j] = const_i64(0);
       break;
     }
     int32_t d = dim(shape[i]);
@@ -166,6 +167,10 @@ int32_t PhaseBuilder::value(const Node* n, const std::vector<int32_t>& point) {
       case OpCategory::Unary:
       case OpCategory::Binary:
       case OpCategory::Ternary: {
+        if (n->op() == Op::StopGradient) {  // the operand's value: no instruction at all
+          v = value(ops[0].get(), point);
+          break;
+        }
         std::vector<int32_t> args;
         for (const NodeRef& o : ops) args.push_back(value(o.get(), point));
         v = op(n->op(), n->dtype(), std::move(args));

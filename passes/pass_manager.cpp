@@ -7,19 +7,31 @@
 #include <cstring>
 
 #include "compiler/ir/verifier.hpp"
+#include "passes/cse.hpp"
+#include "passes/dce.hpp"
+#include "passes/fold.hpp"
+#include "passes/simplify.hpp"
 
 namespace kiln {
 namespace {
 
-// Every pass a pipeline may name. The default pipeline is the table's first entries.
+// Every pass a pipeline may name.
 constexpr Pass kPasses[] = {
-    {"none", "(placeholder until the first pass lands)", nullptr},
+    {"fold", "constant folding: ops on constants become constants (exact ops only)", fold},
+    {"simplify", "fold plus algebraic simplification by the rule table (x*1 -> x, sum(broadcast(c)) -> c*n, ...)",
+     simplify},
+    {"cse", "merges equal values hash-consing misses (a+b and b+a, a<b and b>a)", cse},
+    {"dce", "drops operands no element of the result reads (where on a constant, slices of concat/pad)", dce},
 };
-constexpr size_t kDefaultPipelineLength = 0;
+
+// The pipeline run before scheduling: simplify (which folds constants in the same walk, so
+// that folding and rules feed each other to a fixed point), then cse and dce on the
+// smallest graph. Each pass is one walk; simplify rebuilds what changes, once.
+constexpr std::string_view kDefaultPipeline[] = {"simplify", "cse", "dce"};
 
 }  // namespace
 
-std::span<const Pass> all_passes() { return std::span<const Pass>(kPasses, std::size(kPasses) - 1); }
+std::span<const Pass> all_passes() { return kPasses; }
 
 const Pass* find_pass(std::string_view name) {
   for (const Pass& p : all_passes())
@@ -29,7 +41,11 @@ const Pass* find_pass(std::string_view name) {
 
 std::vector<const Pass*> default_pipeline() {
   std::vector<const Pass*> list;
-  for (size_t i = 0; i < kDefaultPipelineLength; ++i) list.push_back(&kPasses[i]);
+  for (std::string_view name : kDefaultPipeline) {
+    const Pass* p = find_pass(name);
+    KILN_CHECK(p) << "the default pipeline names an unknown pass '" << name << "'";
+    list.push_back(p);
+  }
   return list;
 }
 

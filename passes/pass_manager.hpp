@@ -4,7 +4,7 @@
 // A pass is a function `Function -> Function` with a name (one .hpp/.cpp pair each, no
 // hidden state). The passes a pipeline may name are listed in one table, `all_passes()`, in
 // pass_manager.cpp; the pipeline that runs before scheduling is `default_pipeline()`, a plain
-// list in the same file.
+// list of pass names in the same file (a pass may appear in it more than once).
 //
 // Passes must not look at the values of `literal` nodes: those are launch parameters, and a
 // program that differs only in them reuses the schedule (and so the optimised graph) of
@@ -26,7 +26,7 @@ struct Pass {
   Function (*run)(const Function&);
 };
 
-// Every pass, in the order of the default pipeline first.
+// Every pass, once each.
 std::span<const Pass> all_passes();
 // The pass called `name`, or null.
 const Pass* find_pass(std::string_view name);

@@ -276,4 +276,12 @@ bool Scheduler::order_launches(std::vector<LaunchPlan>& launches) {
 
 Schedule schedule(const Function& f) { return scheduling::Scheduler(f).run(); }
 
+const char* builtin_name(Builtin b) {
+  switch (b) {
+    case Builtin::None: return "kernel";
+    case Builtin::Gemm: return "gemm";
+  }
+  return "?";
+}
+
 }  // namespace kiln

@@ -32,6 +32,8 @@ enum class Builtin : uint8_t {
   // b_batch_stride}; the dtype is the buffers' (f32 or f64).
   Gemm,
 };
+// "gemm", ... (for dumps and profiles); "kernel" for None.
+const char* builtin_name(Builtin b);
 
 // One kernel launch: the kernel and what it binds.
 struct LaunchPlan {

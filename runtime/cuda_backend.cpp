@@ -11,13 +11,13 @@
 
 #include <array>
 #include <cstdlib>
-#include <fstream>
 #include <mutex>
 #include <unordered_map>
 
 #include "compiler/cuda/cuda_source.hpp"
 #include "compiler/cuda/nvrtc.hpp"
 #include "runtime/cuda_device_state.hpp"
+#include "runtime/cuda_emu_backend.hpp"
 #include "runtime/kernel_cache.hpp"
 
 namespace kiln {
@@ -34,28 +34,10 @@ struct Launch {
 // The CUDA C generator's settings: part of the key, and fixed per process.
 cuda::CudaOptions generator_options() { return {}; }
 
-std::string dump_dir() {
-  const char* d = std::getenv("KILN_DUMP");
-  return d != nullptr && *d != '\0' ? d : "";
-}
-
 // Compiles one translation unit for sm_<arch>: CUBIN when NVRTC produces one, else PTX
 // (NUL-terminated, as cuModuleLoadData expects); cuModuleLoadData tells them apart itself.
 std::vector<char> compile_unit(const std::string& source, const std::string& symbol, int arch) {
-  std::string path;
-  if (std::string dir = dump_dir(); !dir.empty()) {
-    path = dir + "/" + symbol + ".cu";
-    std::ofstream out(path, std::ios::trunc);
-    out << source;
-    if (!out) throw RuntimeError(fmt::format("KILN_DUMP: cannot write {}", path));
-  }
-  cuda::NvrtcOutput out;
-  try {
-    out = cuda::nvrtc_compile(source, symbol + ".cu", arch, true);
-  } catch (const RuntimeError& e) {
-    if (path.empty()) throw;
-    throw RuntimeError(fmt::format("{}\n(the CUDA C is in {})", e.what(), path));
-  }
+  cuda::NvrtcOutput out = cuda::nvrtc_compile(source, symbol + ".cu", arch, true);
   if (!out.cubin.empty()) return out.cubin;
   std::vector<char> ptx(out.ptx.begin(), out.ptx.end());
   ptx.push_back('\0');
@@ -213,7 +195,7 @@ std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int ind
   target.split = false;
   return execute(
       pending, [index](const kernel::Kernel& k) { return prepare_kernel(k, index); }, fmt::format("cuda:{}", index),
-      [index](Builtin b, const std::vector<int64_t>& args, DType t) { return prepare_builtin(b, args, t, index); },
+      cuda_kernel_source(), [index](Builtin b, const std::vector<int64_t>& args, DType t) { return prepare_builtin(b, args, t, index); },
       target);
 }
 

@@ -185,4 +185,8 @@ BuiltinLauncher prepare_cuda_emu_builtin(Builtin builtin, const std::vector<int6
   return {};
 }
 
+KernelSource cuda_kernel_source() {
+  return {"cu", [](const kernel::Kernel& k, const std::string& symbol) { return cuda::generate_cuda(k, symbol).code; }};
+}
+
 }  // namespace kiln

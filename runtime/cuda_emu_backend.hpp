@@ -21,10 +21,13 @@
 #pragma once
 
 #include "runtime/executor.hpp"
+#include "runtime/stage_dump.hpp"
 
 namespace kiln {
 
 KernelLauncher prepare_cuda_emu_kernel(const kernel::Kernel& k);
 BuiltinLauncher prepare_cuda_emu_builtin(Builtin builtin, const std::vector<int64_t>& args, DType dtype);
+// The generated CUDA C of a kernel, for dumps (`.cu` files).
+KernelSource cuda_kernel_source();
 
 }  // namespace kiln

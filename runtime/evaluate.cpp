@@ -15,6 +15,8 @@
 #ifdef KILN_HAVE_LLVM
 #include "runtime/llvm_backend.hpp"
 #endif
+#include "runtime/profile.hpp"
+#include "runtime/stage_dump.hpp"
 #include "runtime/stats.hpp"
 
 namespace kiln {
@@ -57,19 +59,40 @@ BackendKind current_backend() {
   return g_backend;
 }
 
+// The interpreter runs the graph as it is: its dump is that graph and its picture.
+std::vector<DumpText> interp_dump(const Function& f, const DumpOptions& options) {
+  StageDump stages(options, {});
+  stages.add_graph("input", f);
+  stages.add_picture(f);
+  return stages.finish();
+}
+
+std::vector<BufferPtr> interpret_pending(const std::vector<NodeRef>& pending) {
+  Function f;
+  std::vector<DumpText> texts;
+  {
+    GraphReadLock lock = lock_graph_for_reading();
+    f = function_of(pending);
+    if (dumping()) [[unlikely]]
+      texts = interp_dump(f, DumpOptions{});
+  }
+  if (!texts.empty()) write_dump(texts);  // outside the lock: evaluations elsewhere go on
+  return interpret(f);
+}
+
 std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending) {
   switch (kind) {
     case BackendKind::Llvm:
 #ifdef KILN_HAVE_LLVM
-      return execute(pending, prepare_llvm_kernel, "llvm");
+      return execute(pending, prepare_llvm_kernel, "llvm", llvm_kernel_source());
 #else
       break;
 #endif
-    case BackendKind::Interp: return interpret(function_of(pending));
+    case BackendKind::Interp: return interpret_pending(pending);
     case BackendKind::Kernels:
       return execute(pending, evaluator_launcher, "kernels");
     case BackendKind::CudaEmu:
-      return execute(pending, prepare_cuda_emu_kernel, "cuda-emu", prepare_cuda_emu_builtin);
+      return execute(pending, prepare_cuda_emu_kernel, "cuda-emu", cuda_kernel_source(), prepare_cuda_emu_builtin);
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};
@@ -87,6 +110,7 @@ void evaluate(const std::vector<NodeRef>& roots) {
   }
   if (pending.empty()) return;
   detail::count_evaluation();
+  detail::ProfileScope scope("evaluate", "evaluate");
   // One run per device (the roots of one eval() may live on several), in order of first use.
   std::vector<std::pair<Device, std::vector<NodeRef>>> groups;
   for (const NodeRef& r : pending) {
@@ -95,6 +119,9 @@ void evaluate(const std::vector<NodeRef>& roots) {
     if (it == groups.end()) it = groups.insert(groups.end(), {d, {}});
     it->second.push_back(r);
   }
+  if (scope.active())
+    scope.set_args(fmt::format(R"("results": {}, "backend": "{}", "devices": {})", pending.size(), backend_name(),
+                               groups.size()));
   for (auto& [device, nodes] : groups) {
     std::vector<BufferPtr> values = device.is_cpu() ? run(current_backend(), nodes) : execute_cuda(nodes, device.index);
     KILN_CHECK(values.size() == nodes.size()) << "backend returned " << values.size() << " values for "
@@ -121,6 +148,25 @@ void set_backend(std::string_view name) {
   std::lock_guard<std::mutex> lock(g_backend_mu);
   g_backend = k;
   g_backend_chosen = true;
+}
+
+std::vector<DumpText> dump_stages(const std::vector<NodeRef>& roots, const DumpOptions& options) {
+  switch (current_backend()) {
+    case BackendKind::Llvm:
+#ifdef KILN_HAVE_LLVM
+      return dump_schedule(roots, options, llvm_kernel_source());
+#else
+      break;
+#endif
+    case BackendKind::Interp: {
+      GraphReadLock lock = lock_graph_for_reading();
+      return interp_dump(function_of(roots), options);
+    }
+    case BackendKind::Kernels: return dump_schedule(roots, options);
+    case BackendKind::CudaEmu: return dump_schedule(roots, options, cuda_kernel_source());
+  }
+  KILN_CHECK(false) << "unknown backend kind";
+  return {};
 }
 
 }  // namespace kiln

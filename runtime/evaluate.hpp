@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "compiler/ir/node.hpp"
+#include "runtime/dump.hpp"
 
 namespace kiln {
 
@@ -25,5 +26,10 @@ std::string backend_name();
 std::vector<std::string> backend_names();
 // Selects the backend by name for the whole process; throws ValueError for an unknown name.
 void set_backend(std::string_view name);
+
+// The dump (runtime/dump.hpp) an evaluation of `roots` on the current backend would write,
+// without evaluating: the graph around each pass, the schedule, kernel IR, backend code
+// and the Graphviz picture, as options choose. Evaluated roots are arguments.
+std::vector<DumpText> dump_stages(const std::vector<NodeRef>& roots, const DumpOptions& options = {});
 
 }  // namespace kiln

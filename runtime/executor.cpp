@@ -8,13 +8,18 @@
 // attributes and how nodes connect, but not the values of literals or random seeds (those
 // are launch parameters). A cached schedule refers to nodes by position (arguments first,
 // then topological order) and keeps its prepared kernels, so a hit goes straight to launch.
+//
+// Dumps (KILN_DUMP) and the profiler (KILN_PROFILE) each cost one relaxed load per
+// evaluation when off. A dumping evaluation skips the schedule cache, so that its passes and
+// scheduler run and every evaluation's dump is whole.
 #include "runtime/executor.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <list>
-#include <mutex>
 #include <cstring>
+#include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -23,6 +28,7 @@
 #include "passes/schedule.hpp"
 #include "runtime/gemm.hpp"
 #include "runtime/host_allocator.hpp"
+#include "runtime/profile.hpp"
 #include "runtime/stats.hpp"
 #include "runtime/thread_pool.hpp"
 
@@ -48,8 +54,13 @@ struct CachedLaunch {
   std::vector<std::pair<int32_t, ParamField>> params;
   int64_t outer_extent;
   int64_t elementwise_extent;
-  KernelLauncher run;          // generated kernels
+  KernelLauncher run;           // generated kernels
   BuiltinLauncher run_builtin;  // builtins
+  // For the profiler: the kernel's symbol (or the builtin's name), its hash (0 for builtins)
+  // and, per buffer, the element size of an output (0 for an input).
+  std::string name;
+  uint64_t hash = 0;
+  std::vector<int8_t> output_element_bytes;
 };
 
 // Values live in slots: first the pending graph's nodes by position, then the nodes that
@@ -200,6 +211,10 @@ std::shared_ptr<CachedSchedule> make_cached(const Schedule& s, const std::vector
     }
     l.outer_extent = lp.outer_extent;
     l.elementwise_extent = lp.elementwise_extent;
+    l.hash = lp.builtin == Builtin::None ? kernel::kernel_hash(lp.kernel) : 0;
+    l.name = lp.builtin == Builtin::None ? kernel::kernel_symbol(lp.kernel) : builtin_name(lp.builtin);
+    for (const kernel::BufferParam& b : lp.kernel.buffers)
+      l.output_element_bytes.push_back(static_cast<int8_t>(b.output ? dtype_size(b.dtype) : 0));
     c->launches.push_back(std::move(l));
   }
   for (const Node* n : s.stored)
@@ -248,6 +263,98 @@ void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params,
   });
 }
 
+// What watches the passes: the dump records each graph, the profiler each pass's time (a
+// pass starts when the previous callback returns; verification is not counted).
+PipelineOptions watch_passes(StageDump* stages) {
+  PipelineOptions o;
+  const bool profile = profiling();
+  if (!stages && !profile) return o;
+  o.after_pass = [stages, profile, start = detail::profile_now_ns()](std::string_view pass, const Function& f,
+                                                                      double seconds) mutable {
+    if (profile && pass != "input")
+      detail::profile_event("pass", pass, start, start + static_cast<int64_t>(seconds * 1e9));
+    if (stages) stages->add_graph(pass, f);
+    start = detail::profile_now_ns();
+  };
+  return o;
+}
+
+// The passes and the scheduler on the pending function `g`: sets `opt` to the optimised
+// function and returns its schedule. Records both in `stages` when dumping.
+Schedule plan(const Function& g, Function& opt, StageDump* stages) {
+  opt = optimize(g, watch_passes(stages));
+  Schedule s;
+  {
+    detail::ProfileScope scope("schedule", "schedule");
+    s = schedule(opt);
+  }
+  if (stages) stages->add_schedule(opt, s);
+  return s;
+}
+
+void launch_profiled(const CachedLaunch& l, void* const* buffers, const uint64_t* params, bool split,
+                     const std::vector<size_t>& sizes) {
+  int64_t start = detail::profile_now_ns();
+  launch(l, buffers, params, split);
+  int64_t end = detail::profile_now_ns();
+  int64_t bytes = 0, elements = 0;
+  for (size_t b = 0; b < sizes.size(); ++b) {
+    bytes += static_cast<int64_t>(sizes[b]);
+    if (l.output_element_bytes[b]) elements += static_cast<int64_t>(sizes[b]) / l.output_element_bytes[b];
+  }
+  detail::profile_launch(l.name, l.hash, elements, bytes, start, end);
+}
+
+// The schedule of the pending function `g` (structure `key`, nodes `nodes`): from the
+// cache, or planned, prepared and cached. A dumping evaluation (`stages`) always plans and
+// leaves the cache alone, so that its dump is whole.
+std::shared_ptr<const CachedSchedule> find_or_plan(const Function& g, std::vector<uint64_t> key,
+                                                   const std::vector<NodeRef>& nodes, const PrepareKernel& prepare,
+                                                   const PrepareBuiltin& prepare_builtin, const std::string& backend,
+                                                   StageDump* stages) {
+  uint64_t h = hash_key(key);
+  if (!stages)
+    if (std::shared_ptr<const CachedSchedule> hit = schedule_cache().find(h, backend, key)) return hit;
+  Function opt;
+  Schedule s = plan(g, opt, stages);
+  auto c = make_cached(s, nodes, opt);
+  c->backend = backend;
+  c->key = std::move(key);
+  for (size_t i = 0; i < s.launches.size(); ++i) {
+    CachedLaunch& l = c->launches[i];
+    if (l.builtin == Builtin::None)
+      l.run = prepare(s.launches[i].kernel);
+    else
+      l.run_builtin = prepare_builtin(l.builtin, l.builtin_args, l.dtype);
+  }
+  if (!stages) schedule_cache().insert(h, c);
+  return c;
+}
+
+// Launches the kernels of `c` in order on the buffers of `values` (by slot) and `temps`;
+// `split` as in ExecTarget.
+void launch_all(const CachedSchedule& c, const std::vector<NodeRef>& nodes, const std::vector<BufferPtr>& values,
+                const std::vector<BufferPtr>& temps, bool split, bool profile) {
+  std::vector<void*> buffers;
+  std::vector<uint64_t> params;
+  std::vector<size_t> sizes;  // buffer bytes, when profiling
+  for (const CachedLaunch& l : c.launches) {
+    buffers.clear();
+    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->data() : temps[t]->data());
+    params.clear();
+    for (size_t i = 0; i < l.params.size(); ++i)
+      params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
+    if (profile) [[unlikely]] {
+      sizes.clear();
+      for (auto [p, t] : l.buffers) sizes.push_back(p >= 0 ? values[p]->bytes() : temps[t]->bytes());
+      launch_profiled(l, buffers.data(), params.data(), split, sizes);
+    } else {
+      launch(l, buffers.data(), params.data(), split);
+    }
+  }
+  detail::count_launches(static_cast<int64_t>(c.launches.size()));
+}
+
 }  // namespace
 
 BuiltinLauncher host_builtin_launcher(Builtin builtin, const std::vector<int64_t>& args, DType dtype) {
@@ -291,8 +398,13 @@ KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
 }
 
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
-                               const std::string& backend, const PrepareBuiltin& prepare_builtin,
-                               const ExecTarget& target) {
+                               const std::string& backend, const KernelSource& source,
+                               const PrepareBuiltin& prepare_builtin, const ExecTarget& target) {
+  const bool profile = profiling();
+  const int64_t start = profile ? detail::profile_now_ns() : 0;
+  std::optional<StageDump> stages;
+  if (dumping()) [[unlikely]]
+    stages.emplace(DumpOptions{}, source);
   std::vector<NodeRef> nodes;
   std::vector<BufferPtr> values;
   std::shared_ptr<const CachedSchedule> cached;
@@ -302,24 +414,7 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
     GraphReadLock lock = lock_graph_for_reading();
     Function g;
     std::vector<uint64_t> key = structure_key(results, nodes, g);
-    uint64_t h = hash_key(key);
-    cached = schedule_cache().find(h, backend, key);
-    if (!cached) {
-      Function opt = optimize(g);
-      Schedule s = schedule(opt);
-      auto c = make_cached(s, nodes, opt);
-      c->backend = backend;
-      c->key = std::move(key);
-      for (size_t i = 0; i < s.launches.size(); ++i) {
-        CachedLaunch& l = c->launches[i];
-        if (l.builtin == Builtin::None)
-          l.run = prepare(s.launches[i].kernel);
-        else
-          l.run_builtin = prepare_builtin(l.builtin, l.builtin_args, l.dtype);
-      }
-      schedule_cache().insert(h, c);
-      cached = c;
-    }
+    cached = find_or_plan(g, std::move(key), nodes, prepare, prepare_builtin, backend, stages ? &*stages : nullptr);
     values.resize(static_cast<size_t>(cached->num_slots));
     for (size_t i = 0; i < nodes.size(); ++i) {
       const Node& n = *nodes[i];
@@ -330,20 +425,12 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
       values[i] = n.value();
     }
   }
+  if (stages) write_dump(stages->finish());
+  if (profile) detail::profile_event("evaluate", "trace", start, detail::profile_now_ns());
   for (auto [p, bytes] : cached->stored) values[p] = target.allocate(static_cast<size_t>(bytes));
   std::vector<BufferPtr> temps;
   for (int64_t bytes : cached->temp_bytes) temps.push_back(target.allocate(static_cast<size_t>(bytes)));
-  std::vector<void*> buffers;
-  std::vector<uint64_t> params;
-  for (const CachedLaunch& l : cached->launches) {
-    buffers.clear();
-    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->data() : temps[t]->data());
-    params.clear();
-    for (size_t i = 0; i < l.params.size(); ++i)
-      params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
-    launch(l, buffers.data(), params.data(), target.split);
-  }
-  detail::count_launches(static_cast<int64_t>(cached->launches.size()));
+  launch_all(*cached, nodes, values, temps, target.split, profile);
   std::vector<BufferPtr> out;
   for (auto [p, is_argument] : cached->results) {
     if (!is_argument) {
@@ -353,6 +440,20 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
     out.push_back(target.copy(*values[p]));
   }
   return out;
+}
+
+std::vector<DumpText> dump_schedule(const std::vector<NodeRef>& results, const DumpOptions& options,
+                                    const KernelSource& source) {
+  StageDump stages(options, source);
+  {
+    GraphReadLock lock = lock_graph_for_reading();
+    std::vector<NodeRef> nodes;
+    Function g;
+    structure_key(results, nodes, g);
+    Function opt;
+    plan(g, opt, &stages);
+  }
+  return stages.finish();
 }
 
 }  // namespace kiln

@@ -9,6 +9,7 @@
 
 #include "compiler/ir/function.hpp"
 #include "compiler/kernel/kernel.hpp"
+#include "runtime/stage_dump.hpp"
 #include "passes/schedule.hpp"
 
 namespace kiln {
@@ -43,10 +44,19 @@ struct ExecTarget {
 // Host memory (host_allocator.hpp), chunks over the thread pool.
 const ExecTarget& host_target();
 
-// `backend` names the launchers `prepare` makes (cached schedules hold them).
+// `backend` names the launchers `prepare` makes (cached schedules hold them); `source`
+// gives the backend's code of a kernel for dumps (none: no code files); `target` says where
+// values live and how launches run.
 // Computes `results` (pending nodes) from the values known now; returns one buffer each.
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
-                               const std::string& backend, const PrepareBuiltin& prepare_builtin = host_builtin_launcher,
+                               const std::string& backend, const KernelSource& source = {},
+                               const PrepareBuiltin& prepare_builtin = host_builtin_launcher,
                                const ExecTarget& target = host_target());
+
+// The dump of what execute() would do for `results`, without compiling or running anything
+// (the backend's code texts aside): the graphs around each pass, the schedule, its kernels
+// and the picture (see runtime/dump.hpp).
+std::vector<DumpText> dump_schedule(const std::vector<NodeRef>& results, const DumpOptions& options,
+                                    const KernelSource& source = {});
 
 }  // namespace kiln

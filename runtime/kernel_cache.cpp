@@ -1,9 +1,9 @@
 // The kernel cache: memory (an LRU map by kernel hash), then disk, then the backend.
 //
 // A disk entry is `<kernel hash>-<key hash>.kobj` in the cache directory: the key hash is a
-// 64-bit hash of the full key string (kiln version, cache format, kernel hash, backend,
-// target, options), and the key string itself is stored in the entry and compared on read,
-// so a file name collision can never load the wrong code. Entries of one kernel for other
+// 64-bit hash of the full key string (kiln version, cache format, op/dtype tables, kernel
+// hash, backend, target, options), and the key string itself is stored in the entry and
+// compared on read, so a file name collision can never load the wrong code. Entries of one kernel for other
 // targets share the name's prefix, which lets the debug log say why a kernel missed.
 //
 // Entry layout (integers little-endian):
@@ -37,6 +37,7 @@
 
 #include "compiler/ir/error.hpp"
 #include "runtime/log.hpp"
+#include "runtime/profile.hpp"
 #include "runtime/stats.hpp"
 
 #ifndef KILN_VERSION
@@ -90,6 +91,19 @@ uint64_t get_le(const char* p, int bytes) {
 }
 
 std::string errno_text() { return std::strerror(errno); }
+
+// A hash of the op and dtype tables (their names, in enum order). Kernel hashes mix enum
+// numbers, so two builds whose tables differ (an op inserted mid-table renumbers the ones after
+// it) must not share disk entries even when their versions agree.
+uint64_t tables_fingerprint() {
+  static const uint64_t fingerprint = [] {
+    std::string names;
+    for (int i = 0; i < kNumOps; ++i) names += std::string(op_name(static_cast<Op>(i))) + ",";
+    for (int i = 0; i < kNumDTypes; ++i) names += std::string(dtype_name(static_cast<DType>(i))) + ",";
+    return hash_bytes(names.data(), names.size(), 0);
+  }();
+  return fingerprint;
+}
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -216,9 +230,10 @@ struct KernelCache::Impl {
   bool warned_write = false;
 
   std::string key_for(uint64_t hash, const kernel::Kernel& k) const {
-    std::string key = fmt::format("kiln-version {}; format {}; kernel {:016x}; backend {}; target {}; options {}",
-                                  KILN_VERSION, kFormatVersion, hash, backend.name, backend.target_id,
-                                  options.options_key);
+    std::string key =
+        fmt::format("kiln-version {}; format {}; tables {:016x}; kernel {:016x}; backend {}; target {}; options {}",
+                    KILN_VERSION, kFormatVersion, tables_fingerprint(), hash, backend.name, backend.target_id,
+                    options.options_key);
     if (backend.source_key) key += "; source " + backend.source_key(k);
     return key;
   }
@@ -307,11 +322,15 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const kernel::Ke
   if (!path.empty()) {
     auto t0 = std::chrono::steady_clock::now();
     std::string problem;
+    const int64_t start = profiling() ? detail::profile_now_ns() : -1;
     if (std::optional<std::vector<char>> object = read_entry(path, key, problem)) {
       try {
         KernelPtr kernel = load_object(*object, symbol, hash);
         touch_path(path);
         detail::count_disk_hit();
+        if (start >= 0)
+          detail::profile_event("compile", "disk load " + symbol, start, detail::profile_now_ns(),
+                                fmt::format(R"("hash": "{:016x}")", hash));
         log(LogLevel::Debug, "kernel {}: disk hit {} ({:.3f} ms)", symbol, path, ms_since(t0));
         return kernel;
       } catch (const Error& e) {
@@ -323,6 +342,8 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const kernel::Ke
     else
       why = fmt::format("disk entry {} ignored: {}", path, problem);
   }
+  detail::ProfileScope scope("compile", "compile " + symbol);
+  if (scope.active()) scope.set_args(fmt::format(R"("hash": "{:016x}", "why": "{}")", hash, detail::json_escape(why)));
   auto t0 = std::chrono::steady_clock::now();
   std::vector<char> object = backend.compile(k, symbol);
   double ms = ms_since(t0);

@@ -34,4 +34,10 @@ KernelLauncher prepare_llvm_kernel(const kernel::Kernel& k) {
   };
 }
 
+KernelSource llvm_kernel_source() {
+  return {"ll", [](const kernel::Kernel& k, const std::string& symbol) {
+            return llvm_backend::kernel_llvm_ir(k, symbol, /*optimized=*/true);
+          }};
+}
+
 }  // namespace kiln

@@ -15,4 +15,7 @@ KernelCache& llvm_kernel_cache();
 // launcher lives.
 KernelLauncher prepare_llvm_kernel(const kernel::Kernel& k);
 
+// The optimised LLVM IR of a kernel (extension "ll"), for dumps.
+KernelSource llvm_kernel_source();
+
 }  // namespace kiln

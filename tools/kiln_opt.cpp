@@ -1,52 +1,81 @@
-// kiln-opt: reads graph IR in text form, checks it and writes it back in canonical form, or
-// the kernels it schedules to (kernel IR or CUDA C).
+// kiln-opt: reads graph IR in text form, checks it, runs graph passes on it and writes it back
+// in canonical form, or the kernels it schedules to (kernel IR or CUDA C).
 //
-// The tool is one straight pipeline: read the input, parse_module, verify, (passes, later),
-// print_module (or, with --emit, optimize + schedule each function and print its kernels),
-// write the output. Its exit status tells the three outcomes apart: 0 done,
-// 1 the input is wrong (the error, `file:line:col: error: ...`, is on stderr), 2 the command
-// line is wrong (a usage text is on stderr). An output file is written to a temporary file in
+// The tool is one straight pipeline: read the input, parse_module, verify, (--grad: the
+// gradient functions, verified again), run the passes of --passes on every function
+// (verifying after each), print_module (or, with --emit, optimize + schedule each function
+// and print its kernels), write the output. Its exit status tells the three outcomes apart:
+// 0 done, 1 the input is wrong (the error, `file:line:col: error: ...`, is on stderr), 2 the
+// command line is wrong (a usage text is on stderr). An output file is written to a
+// temporary file in
 // its directory and renamed over OUT, so OUT is never left half written.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "compiler/cuda/cuda_source.hpp"
 #include "compiler/ir/parser.hpp"
 #include "compiler/ir/printer.hpp"
 #include "compiler/ir/verifier.hpp"
+#include "passes/autodiff.hpp"
 #include "passes/pass_manager.hpp"
 #include "passes/schedule.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: kiln-opt [FILE|-] [-o OUT] [--no-locations] [--emit=graph|kernels|cuda] [--help]
+constexpr const char* kUsageHead =
+    R"(usage: kiln-opt [FILE|-] [-o OUT] [--grad=ARGS] [--passes=LIST] [--print-after-all] [--emit=graph|kernels|cuda] [--no-locations] [--help]
 
-Reads kiln graph IR in text form from FILE (stdin when FILE is '-' or absent), checks it, and
-prints it in canonical form (compiler/ir/text_format.md) to stdout or to OUT.
+Reads kiln graph IR in text form from FILE (stdin when FILE is '-' or absent), checks it, runs
+the graph passes of LIST on every function, and prints the result in canonical form
+(compiler/ir/text_format.md) to stdout or to OUT.
 
 options:
-  -o OUT            write to OUT instead of stdout (atomically: temporary file, then rename)
-  --no-locations    leave out the loc("file":line) annotations
-  --emit=WHAT       graph (the default): the checked graph; kernels: the kernel IR of each
-                    function's launches after optimisation and scheduling; cuda: the CUDA C
-                    of those launches (one translation unit: the prelude, then the kernels)
-  --help            print this text and exit
+  -o OUT              write to OUT instead of stdout (atomically: temporary file, then rename)
+                        kiln-opt f.kir -o g.kir
+  --passes=LIST       run these passes in order, separated by commas; `default` stands for the
+                      pipeline kiln runs before scheduling. The IR is verified after each pass.
+                        kiln-opt --passes=fold,simplify,cse,dce f.kir
+                        kiln-opt --passes=default f.kir
+  --print-after-all   print each function to stderr after each pass, headed
+                      `// -----// IR Dump After PASS (@FUNCTION) //----- //`
+                        kiln-opt --passes=default --print-after-all f.kir
+  --grad=ARGS         replace each function with one scalar float result by its gradient
+                      w.r.t. the arguments named in ARGS (comma-separated; before any --passes):
+                      @f(args) -> scalar becomes @f_grad(args) -> (d/dx, d/dw)
+                        kiln-opt --grad=x,w f.kir
+  --emit=WHAT         graph (the default): the checked graph; kernels: the kernel IR of each
+                      function's launches after optimisation and scheduling; cuda: the CUDA C
+                      of those launches (one translation unit: the prelude, then the kernels)
+                        kiln-opt --emit=cuda f.kir
+  --no-locations      leave out the loc("file":line) annotations
+                        kiln-opt --no-locations f.kir
+  --help              print this text and exit
 
+passes:
+)";
+
+constexpr const char* kUsageTail = R"(
 example:
   $ cat f.kir
   func @f(%x: f32[4]) -> f32[] {
-    %s = sin %x : f32[4]
+    %one = constant {value = 1.0} : f32[]
+    %ones = broadcast %one : f32[4]
+    %y = mul %x, %ones : f32[4]
+    %s = sin %y : f32[4]
     %r = reduce_sum %s {axes = [0]} : f32[]
     return %r
   }
-  $ kiln-opt f.kir
+  $ kiln-opt --passes=simplify f.kir
   func @f(%x: f32[4]) -> f32[] {
     %0 = sin %x : f32[4]
     %1 = reduce_sum %0 {axes = [0]} : f32[]
@@ -56,14 +85,47 @@ example:
 exit status: 0 success, 1 invalid input (error on stderr), 2 bad usage.
 )";
 
+// The usage text, with one line per pass of the pass table and the default pipeline.
+std::string usage() {
+  std::string text = kUsageHead;
+  for (const kiln::Pass& p : kiln::all_passes()) text += fmt::format("  {:<18}  {}\n", p.name, p.summary);
+  std::string pipeline;
+  for (const kiln::Pass* p : kiln::default_pipeline()) pipeline += (pipeline.empty() ? "" : ",") + std::string(p->name);
+  text += fmt::format("  {:<18}  {}\n", "default", pipeline);
+  return text + kUsageTail;
+}
+
 struct Options {
   std::string input = "-";
   std::string output;  // empty: stdout
   bool locations = true;
   bool help = false;
+  std::vector<std::string> grad;  // --grad: argument names, in order
+  bool print_after_all = false;
+  std::vector<const kiln::Pass*> passes;  // run in order on every function
   std::string emit = "graph";  // graph, kernels or cuda
-  // --passes=a,b,c will add the list of pass names here, run in order by run() below.
 };
+
+// Appends the passes named in `list` (comma-separated; `default` is the default pipeline)
+// to `passes`; returns an error message for an unknown or empty name, else "".
+std::string parse_pass_list(std::string_view list, std::vector<const kiln::Pass*>& passes) {
+  std::string known;
+  for (const kiln::Pass& p : kiln::all_passes()) known += std::string(p.name) + ", ";
+  known += "default";
+  while (true) {
+    size_t comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    if (name == "default") {
+      for (const kiln::Pass* p : kiln::default_pipeline()) passes.push_back(p);
+    } else if (const kiln::Pass* p = kiln::find_pass(name)) {
+      passes.push_back(p);
+    } else {
+      return fmt::format("unknown pass '{}' in --passes (known passes: {})", name, known);
+    }
+    if (comma == std::string_view::npos) return "";
+    list.remove_prefix(comma + 1);
+  }
+}
 
 // Fills `o` from the command line; returns an error message for bad usage, else "".
 std::string parse_args(int argc, char** argv, Options& o) {
@@ -78,6 +140,18 @@ std::string parse_args(int argc, char** argv, Options& o) {
         return "unknown --emit value '" + o.emit + "' (graph, kernels or cuda)";
     } else if (a == "--no-locations") {
       o.locations = false;
+    } else if (a.rfind("--grad=", 0) == 0) {
+      std::string list = a.substr(7);
+      for (size_t start = 0, comma; start <= list.size(); start = comma + 1) {
+        comma = std::min(list.find(',', start), list.size());
+        if (comma == start) return "empty argument name in '" + a + "'";
+        o.grad.push_back(list.substr(start, comma - start));
+      }
+    } else if (a == "--print-after-all") {
+      o.print_after_all = true;
+    } else if (a.starts_with("--passes=")) {
+      std::string error = parse_pass_list(std::string_view(a).substr(9), o.passes);
+      if (!error.empty()) return error;
     } else if (a == "-o") {
       if (i + 1 == argc) return "missing file name after -o";
       o.output = argv[++i];
@@ -144,6 +218,34 @@ bool write_atomically(const std::string& path, const std::string& data, std::str
   return false;
 }
 
+// --grad: each function with one scalar float result becomes its gradient function; the
+// others stay as they are. Throws kiln::Error (an unknown argument name, no such function).
+kiln::Module gradient_module(const kiln::Module& m, const std::vector<std::string>& wrt) {
+  kiln::Module out;
+  bool any = false;
+  for (const kiln::Function& f : m.functions) {
+    const bool scalar = f.results.size() == 1 && kiln::is_float(f.results[0]->dtype()) && f.results[0]->numel() == 1;
+    any |= scalar;
+    out.functions.push_back(scalar ? kiln::grad_function(f, wrt) : f);
+  }
+  if (!any) throw kiln::ValueError("--grad: no function has one scalar float result");
+  return out;
+}
+
+// Runs o.passes on f, verifying after each pass (a pass whose output does not verify is a
+// bug in it: the check names it and aborts); with --print-after-all, prints f after each.
+kiln::Function run_pipeline(const Options& o, kiln::Function f) {
+  kiln::PipelineOptions options;
+  options.verify = true;
+  if (o.print_after_all)
+    options.after_pass = [&](std::string_view pass, const kiln::Function& after, double) {
+      if (pass == "input") return;
+      fmt::print(stderr, "// -----// IR Dump After {} (@{}) //----- //\n{}\n", pass, after.name,
+                 kiln::print_function(after, kiln::PrintOptions{.locations = o.locations}));
+    };
+  return kiln::run_passes(std::move(f), o.passes, options);
+}
+
 // The kernels of every function of `m`, as kernel IR or as one CUDA C translation unit. A
 // GEMM launch prints as a comment line (kernel IR) or as the tiled matmul kernel (CUDA C).
 std::string emit_kernels(const kiln::Module& m, bool cuda) {
@@ -183,7 +285,12 @@ int run(const Options& o) {
   try {
     kiln::Module m = kiln::parse_module(text, name);
     kiln::verify(m);
-    // Passes go here: for each name of --passes, run that pass on `m`, then verify(m) again.
+    if (!o.grad.empty()) {
+      m = gradient_module(m, o.grad);
+      kiln::verify(m);
+    }
+    if (!o.passes.empty())
+      for (kiln::Function& f : m.functions) f = run_pipeline(o, std::move(f));
     if (o.emit == "graph")
       out = kiln::print_module(m, kiln::PrintOptions{.locations = o.locations});
     else
@@ -213,11 +320,11 @@ int main(int argc, char** argv) {
   Options o;
   std::string usage_error = parse_args(argc, argv, o);
   if (!usage_error.empty()) {
-    fmt::print(stderr, "kiln-opt: {}\n{}", usage_error, kUsage);
+    fmt::print(stderr, "kiln-opt: {}\n{}", usage_error, usage());
     return 2;
   }
   if (o.help) {
-    fmt::print("{}", kUsage);
+    fmt::print("{}", usage());
     return 0;
   }
   return run(o);

@@ -61,6 +61,7 @@ std::string float_op(Op op, DType t, const std::vector<std::string>& args) {
   const std::string inf = dbl ? f64_bits(INFINITY) : f32_bits(INFINITY);
   std::string r;
   switch (op) {
+    case Op::StopGradient: r = x[0]; break;  // the value unchanged
     case Op::Neg: r = "(-" + x[0] + ")"; break;
     case Op::Abs: r = call("fabs"); break;
     case Op::Sign: r = "kiln_sign(" + x[0] + ")"; break;
@@ -136,6 +137,7 @@ std::string int_op(Op op, DType t, const std::vector<std::string>& x) {
     return "(" + a + " " + o + " " + b + " ? " + a + " : " + b + ")";
   };
   switch (op) {
+    case Op::StopGradient: return x[0];
     case Op::Neg: return wrap("0u - " + u(0));
     case Op::Abs: return sgn ? "(" + x[0] + " < 0 ? " + wrap("0u - " + u(0)) + " : " + x[0] + ")" : x[0];
     case Op::Sign:

@@ -171,6 +171,7 @@ Val apply(Op op, DType t, std::span<const Val> x) {
     case Op::IsFinite: return bool_val(!fl || std::isfinite(a));
     case Op::LogicalNot: return bool_val(i == 0);
     case Op::BitwiseNot: return t == DType::Bool ? bool_val(i == 0) : int_val(~i);
+    case Op::StopGradient: return x[0];  // the value unchanged (only autodiff tells it apart)
 
     case Op::Add: return fl ? float_val(a + b) : int_val(wrap_add(i, j));
     case Op::Sub: return fl ? float_val(a - b) : int_val(wrap_sub(i, j));
@@ -240,6 +241,10 @@ Val apply_binary(Op op, DType t, Val a, Val b) {
 void eval_elementwise(const Node& n, std::span<const Array> in, void* out) {
   const int64_t count = n.numel();
   if (n.op() == Op::Cast) return eval_cast(in[0], n.dtype(), count, out);
+  if (n.op() == Op::StopGradient) {
+    for (int64_t e = 0; e < count; ++e) copy_element(out, e, in[0].data, e, n.dtype());
+    return;
+  }
   if (n.op() == Op::Where) {
     // where(cond, a, b): a bit-exact copy of the chosen element (NaN payloads included).
     for (int64_t e = 0; e < count; ++e) {

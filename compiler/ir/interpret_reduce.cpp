@@ -147,6 +147,7 @@ void eval_reduce(const Node& n, const Array& x, void* out) {
     case Op::Sin: case Op::Cos: case Op::Tan: case Op::Asin: case Op::Acos: case Op::Atan:
     case Op::Sinh: case Op::Cosh: case Op::Tanh: case Op::Sigmoid: case Op::Erf: case Op::IsNan:
     case Op::IsInf: case Op::IsFinite: case Op::LogicalNot: case Op::BitwiseNot: case Op::Cast:
+    case Op::StopGradient:
     case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::FloorDiv: case Op::Mod:
     case Op::Pow: case Op::Minimum: case Op::Maximum: case Op::Atan2: case Op::Eq: case Op::Ne:
     case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::LogicalAnd: case Op::LogicalOr:

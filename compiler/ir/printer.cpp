@@ -86,9 +86,7 @@ class FunctionPrinter {
   FunctionPrinter(const Function& f, const PrintOptions& options) : f_(f), options_(options) {}
 
   std::string print() {
-    name_arguments();
-    std::vector<NodeRef> order = topo_order(f_);
-    name_statements(order);
+    std::vector<NodeRef> order = name_values();
     print_signature();
     GraphReadLock lock = lock_graph_for_reading();
     for (const NodeRef& n : order) print_statement(*n);
@@ -100,6 +98,15 @@ class FunctionPrinter {
     out_ += "\n}\n";
     return std::move(out_);
   }
+
+  // Names every argument and statement; returns the statements in print order.
+  std::vector<NodeRef> name_values() {
+    name_arguments();
+    std::vector<NodeRef> order = topo_order(f_);
+    name_statements(order);
+    return order;
+  }
+  std::unordered_map<const Node*, std::string>& names() { return names_; }
 
  private:
   void name_arguments() {
@@ -201,6 +208,13 @@ std::string format_scalar(const Scalar& v, DType t) {
 
 std::string print_function(const Function& f, const PrintOptions& options) {
   return FunctionPrinter(f, options).print();
+}
+
+std::unordered_map<const Node*, std::string> value_names(const Function& f) {
+  PrintOptions options;
+  FunctionPrinter printer(f, options);
+  printer.name_values();
+  return std::move(printer.names());
 }
 
 std::string print_module(const Module& m, const PrintOptions& options) {

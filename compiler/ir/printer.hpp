@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 
 #include "compiler/ir/function.hpp"
 
@@ -23,6 +24,10 @@ struct PrintOptions {
 
 std::string print_function(const Function& f, const PrintOptions& options = {});
 std::string print_module(const Module& m, const PrintOptions& options = {});
+
+// The name print_function gives each value of `f`, with its `%`: arguments keep theirs,
+// statements get %0, %1, ... (for tools that show the same graph another way, e.g. Graphviz).
+std::unordered_map<const Node*, std::string> value_names(const Function& f);
 
 // The text of a scalar of dtype t: shortest round-trip float (`1.0`, `-0.0`, `nan`, `inf`,
 // `1e-07`), decimal integer, `true`/`false`.

@@ -211,6 +211,7 @@ Value* ScalarEmitter::cast(Value* v, DType from, DType to) {
 Value* ScalarEmitter::op(Op op, DType t, DType result, std::span<Value* const> args) {
   if (op == Op::Cast) return cast(args[0], t, result);
   if (op == Op::Where) return b_.CreateSelect(args[0], args[1], args[2]);
+  if (op == Op::StopGradient) return args[0];  // the value unchanged
   return is_float(t) ? float_op(op, t, args) : int_op(op, t, args);
 }
 

@@ -132,7 +132,7 @@ Value* ScalarEmitter::float_op(Op op, DType t, std::span<Value* const> args) {
     case Op::Fma: r = b_.CreateIntrinsic(intr::fma, {ct}, {x[0], x[1], x[2]}); break;
     case Op::LogicalNot: case Op::BitwiseNot: case Op::LogicalAnd: case Op::LogicalOr:
     case Op::LogicalXor: case Op::BitwiseAnd: case Op::BitwiseOr: case Op::BitwiseXor:
-    case Op::ShiftLeft: case Op::ShiftRight: case Op::Cast: case Op::Where:
+    case Op::ShiftLeft: case Op::ShiftRight: case Op::Cast: case Op::Where: case Op::StopGradient:
     case Op::Literal: case Op::Constant: case Op::Param: case Op::Iota: case Op::RandomBits:
     case Op::ReduceSum: case Op::ReduceProd: case Op::ReduceMax: case Op::ReduceMin:
     case Op::ArgMax: case Op::ArgMin: case Op::ReduceAny: case Op::ReduceAll:
@@ -256,7 +256,7 @@ Value* ScalarEmitter::int_op(Op op, DType t, std::span<Value* const> x) {
     case Op::Exp: case Op::Exp2: case Op::Expm1: case Op::Log: case Op::Log2: case Op::Log1p:
     case Op::Sqrt: case Op::Rsqrt: case Op::Reciprocal: case Op::Sin: case Op::Cos: case Op::Tan:
     case Op::Asin: case Op::Acos: case Op::Atan: case Op::Sinh: case Op::Cosh: case Op::Tanh:
-    case Op::Sigmoid: case Op::Erf: case Op::Atan2: case Op::Cast: case Op::Where:
+    case Op::Sigmoid: case Op::Erf: case Op::Atan2: case Op::Cast: case Op::Where: case Op::StopGradient:
     case Op::Literal: case Op::Constant: case Op::Param: case Op::Iota: case Op::RandomBits:
     case Op::ReduceSum: case Op::ReduceProd: case Op::ReduceMax: case Op::ReduceMin:
     case Op::ArgMax: case Op::ArgMin: case Op::ReduceAny: case Op::ReduceAll:

@@ -7,10 +7,13 @@
 #pragma once
 
 #include "frontend/array.hpp"
+#include "frontend/autodiff.hpp"
 #include "frontend/device.hpp"
 #include "frontend/ops.hpp"
 #include "frontend/promote.hpp"
 #include "runtime/build_info.hpp"
+#include "runtime/dump.hpp"
 #include "runtime/evaluate.hpp"
+#include "runtime/profile.hpp"
 #include "runtime/stats.hpp"
 #include "runtime/thread_pool.hpp"

@@ -214,6 +214,7 @@ bool exact_op(Op op) {
     case Op::LogicalNot:
     case Op::BitwiseNot:
     case Op::Cast:
+    case Op::StopGradient:
     case Op::Add:
     case Op::Sub:
     case Op::Mul:

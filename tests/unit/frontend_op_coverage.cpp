@@ -36,7 +36,7 @@ TEST_CASE("every op of the table is reachable from the frontend") {
       random_bits({2}, 1), arange(3, f32), constant(2.0) * f, neg(f), abs(f), sign(f), floor(f), ceil(f), round(f), trunc(f),
       exp(f), exp2(f), expm1(f), log(f), log2(f), log1p(f), sqrt(f), rsqrt(f), reciprocal(f), square(f),
       sin(f), cos(f), tan(f), asin(f), acos(f), atan(f), sinh(f), cosh(f), tanh(f), sigmoid(f), erf(f),
-      isnan(f), isinf(f), isfinite(f), logical_not(b), bitwise_not(i), cast(i, f64), f + 1.0f, f - 1.0f,
+      isnan(f), isinf(f), isfinite(f), logical_not(b), bitwise_not(i), cast(i, f64), stop_gradient(f), f + 1.0f, f - 1.0f,
       f * f, f / f, floordiv(f, f), f % f, pow(f, f), minimum(f, f), maximum(f, f), atan2(f, f), f == f, f != f,
       f < f, f <= f, f > f, f >= f, logical_and(b, b), logical_or(b, b), logical_xor(b, b), i & i, i | i,
       i ^ i, i << i, i >> i, where(b, f, f), clamp(f, 0.0f, 1.0f), fma(f, f, f), sum(f), prod(f), max(f),

@@ -296,6 +296,18 @@ TEST_CASE("where picks elements bit for bit") {
   CHECK(bits16(node(Op::Where, {vec_i(bool_, {1}), x, vec_f(f16, {0.0})})) == std::vector<uint16_t>{0x7d01});
 }
 
+TEST_CASE("stop_gradient is its operand's value, bit for bit, on every dtype") {
+  CHECK_SAME(doubles(un(Op::StopGradient, f64, {1.5, -0.0, kInf, kNaN})), {1.5, -0.0, kInf, kNaN});
+  CHECK_INTS(ints(un_i(Op::StopGradient, i32, {kI32Min, 7})), {kI32Min, 7});
+  CHECK_INTS(ints(un_i(Op::StopGradient, u32, {kU32Max, 0})), {kU32Max, 0});
+  CHECK_INTS(ints(un_i(Op::StopGradient, bool_, {1, 0})), {1, 0});
+  BufferPtr payload = Buffer::allocate(2);
+  uint16_t odd_nan = 0x7d01;
+  std::memcpy(payload->data(), &odd_nan, 2);
+  NodeRef x = make_param({f16, {1}}, "x", payload);
+  CHECK(bits16(node(Op::StopGradient, {x})) == std::vector<uint16_t>{0x7d01});
+}
+
 TEST_CASE("clamp(x, lo, hi) is minimum(maximum(x, lo), hi)") {
   NodeRef x = vec_f(f64, {-5, 5, 15, kNaN, 1, -0.0, 5}), lo = vec_f(f64, {0, 0, 0, 0, kNaN, 0.0, 8}),
           hi = vec_f(f64, {10, 10, 10, 10, 10, 10, 2});

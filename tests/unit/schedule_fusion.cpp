@@ -148,6 +148,19 @@ TEST_CASE("gather, scatter_add, concat, pad, random bits and iota lower into ker
   check_same_as_interpreter({g, sc, c, random_bits({3, 7}, 99, 5)});
 }
 
+TEST_CASE("coordinates along leading size-1 axes are 0 wherever a point is unflattened") {
+  // iota along a size-1 axis reads that axis' coordinate directly, in an elementwise kernel
+  // and in the serial source loop of a scatter_add.
+  TensorType type{DType::I64, {1, 4}};
+  Attrs along0;
+  along0.axis = 0;
+  Array iota0(make_node(Op::Iota, {}, along0, &type));
+  Array x = from_vector<int64_t>({5, 6, 7, 8}, {1, 4});
+  Array idx = from_vector<int64_t>({3, 2, 1, 0}, {1, 4});
+  check_same_as_interpreter({iota0 + x});
+  check_same_as_interpreter({scatter_add(zeros({1, 4}, f64), idx, cast(iota0 * x, f64), 1)});
+}
+
 TEST_CASE("every dtype through a fused kernel") {
   for (DType t : {bool_, i32, i64, u32, f16, bf16, f32, f64}) {
     CAPTURE(dtype_name(t));
