@@ -137,7 +137,7 @@ KernelLauncher prepare_kernel(const kernel::Kernel& k, int index) {
     // The words in device memory; the buffer returns to the allocator's cache when this
     // returns, and is reused only by work queued after this launch on the same stream.
     BufferPtr table = cuda_upload(l.device, words.data(), words.size() * sizeof(uint64_t));
-    void* address = table->data();
+    void* address = table->address();
     void* args[] = {&address};
     launch_kernel(l, static_cast<unsigned>(grid), 1, 1, info.block, args);
   };
@@ -193,6 +193,7 @@ std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int ind
   target.allocate = [index](size_t bytes) { return cuda_allocate(index, bytes); };
   target.copy = [](const Buffer& src) { return cuda_copy(src); };
   target.split = false;
+  target.device = Device::cuda(index);
   return execute(
       pending, [index](const kernel::Kernel& k) { return prepare_kernel(k, index); }, fmt::format("cuda:{}", index),
       cuda_kernel_source(), [index](Builtin b, const std::vector<int64_t>& args, DType t) { return prepare_builtin(b, args, t, index); },

@@ -145,7 +145,7 @@ void staged_download(detail::CudaDeviceState& s, char* dst, CUdeviceptr src, siz
   }
 }
 
-CUdeviceptr address(const Buffer& b) { return reinterpret_cast<CUdeviceptr>(b.data()); }
+CUdeviceptr address(const Buffer& b) { return reinterpret_cast<CUdeviceptr>(b.address()); }
 
 }  // namespace
 

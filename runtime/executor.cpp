@@ -340,7 +340,7 @@ void launch_all(const CachedSchedule& c, const std::vector<NodeRef>& nodes, cons
   std::vector<size_t> sizes;  // buffer bytes, when profiling
   for (const CachedLaunch& l : c.launches) {
     buffers.clear();
-    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->data() : temps[t]->data());
+    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->address() : temps[t]->address());
     params.clear();
     for (size_t i = 0; i < l.params.size(); ++i)
       params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
@@ -422,6 +422,11 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
       if (!n.value())
         throw RuntimeError("evaluate: parameter " + (n.name().empty() ? std::string("(unnamed)") : "%" + n.name()) +
                            " (" + type_str(n.type()) + ") has no value");
+      // A value elsewhere would reach the kernels as an address they cannot use (a host
+      // kernel reading device memory): the graph builder must have put the node there.
+      KILN_CHECK(n.value()->device() == target.device)
+          << "evaluating on " << target.device.str() << ": an argument (" << op_name(n.op()) << " "
+          << type_str(n.type()) << ") holds a value on " << n.value()->device().str();
       values[i] = n.value();
     }
   }

@@ -40,6 +40,8 @@ struct ExecTarget {
   // true: a launch is split into chunks over the thread pool (host code); false: one call
   // covers the whole range (a device launch spreads the work itself).
   bool split = true;
+  // Where the buffers are: every argument's value must be there (launches get raw addresses).
+  Device device = Device::cpu();
 };
 // Host memory (host_allocator.hpp), chunks over the thread pool.
 const ExecTarget& host_target();

@@ -3,7 +3,9 @@
 // Element storage: bool as one byte 0/1, f16/bf16 as their 16-bit patterns, the others as
 // the native C++ type. A buffer either owns its memory or wraps memory the caller owns
 // (with an optional deleter called when the last reference goes). A buffer of a CUDA device
-// (device() not cpu) holds a device address in data(): only the runtime may dereference it.
+// (device() not cpu) holds a device address: data(), the host pointer, checks that the buffer
+// is on the cpu (reading device memory on the host is a bug that must not crash later, far
+// away); address() gives the address on the buffer's own device, for launches and copies.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +15,7 @@
 
 #include "compiler/ir/device.hpp"
 #include "compiler/ir/dtype.hpp"
+#include "compiler/ir/error.hpp"
 
 namespace kiln {
 
@@ -30,8 +33,14 @@ class Buffer {
   Buffer& operator=(const Buffer&) = delete;
   ~Buffer();
 
-  void* data() { return data_; }
-  const void* data() const { return data_; }
+  // The elements, for host code: the buffer must be on the cpu.
+  void* data() {
+    KILN_CHECK(device_.is_cpu()) << "host access to a buffer of " << device_.str() << " (" << bytes_ << " bytes)";
+    return data_;
+  }
+  const void* data() const { return const_cast<Buffer*>(this)->data(); }
+  // The memory's address on device(): a host pointer for the cpu, a device address otherwise.
+  void* address() const { return data_; }
   size_t bytes() const { return bytes_; }
   bool owned() const { return owned_; }
   Device device() const { return device_; }

@@ -1,5 +1,6 @@
 // The device model without a GPU: devices and their names, the default device and
-// DeviceScope, the device-mixing error, literals going with any device, host access rules,
+// DeviceScope, the device-mixing error, literals going with any device, gradients on the
+// device of their arrays, host access rules,
 // clear errors when the CUDA driver is missing (KILN_LIBCUDA), and that nothing links libcuda.
 #include <dlfcn.h>
 #include <unistd.h>
@@ -106,6 +107,19 @@ TEST_CASE("C++ numbers and scalar() literals go with arrays of any device") {
   CHECK((g + scalar(3.0)).device() == Device::cuda(0));
   CHECK(sum(g).device() == Device::cuda(0));
   CHECK((scalar(1.0) * from_vector<float>({1, 2})).device() == Device::cpu());
+}
+
+TEST_CASE("gradients of GPU arrays live on that GPU and combine with its arrays") {
+  DeviceScope cpu(Device::cpu());  // constants the rules make must not land on the default device
+  Array x = fake_cuda_array(), w = fake_cuda_array() * 3.0f;
+  Array loss = sum(sin(x) * w + square(x) * 0.5f);
+  std::vector<Array> g = grad(loss, {x, w});
+  for (const Array& gi : g) CHECK(gi.device() == Device::cuda(0));
+  CHECK(grad(sum(x), x).device() == Device::cuda(0));  // only constants: ones broadcast
+  Array step = x - g[0] * 0.1f;                          // an SGD step: no device-mixing error
+  CHECK(step.device() == Device::cuda(0));
+  std::vector<Array> t = jvp({loss}, {x}, {x});
+  CHECK(t[0].device() == Device::cuda(0));
 }
 
 TEST_CASE("host pointers of a GPU array are refused; cpu arrays read as before") {

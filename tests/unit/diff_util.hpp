@@ -103,6 +103,14 @@ inline const bool kDeviceChecked = [] {
   return true;
 }();
 
+// The node `op(operands)` as an array on the default device, where the inputs are made: the
+// cases build nodes of every op directly (make_node), not through the frontend, which would
+// take the operands' device itself.
+inline Array op_array(Op op, std::vector<NodeRef> operands, Attrs attrs = {}, const TensorType* type = nullptr) {
+  attrs.device = default_device();
+  return Array(make_node(op, std::move(operands), std::move(attrs), type));
+}
+
 // ---- Comparison ------------------------------------------------------------------------------
 
 // How a result must match the oracle. Integers and bool always match exactly. For floats, the
