@@ -320,13 +320,16 @@ std::shared_ptr<const CachedSchedule> find_or_plan(const Function& g, std::vecto
   auto c = make_cached(s, nodes, opt);
   c->backend = backend;
   c->key = std::move(key);
-  for (size_t i = 0; i < s.launches.size(); ++i) {
-    CachedLaunch& l = c->launches[i];
+  // Kernels are prepared in parallel: a cold compile (LLVM, NVRTC) takes tens of
+  // milliseconds per kernel, and the kernel cache lets threads compile distinct kernels at
+  // once (the same kernel twice is compiled once, the other thread waiting for it).
+  parallel_for(static_cast<int64_t>(s.launches.size()), [&](int64_t i) {
+    CachedLaunch& l = c->launches[static_cast<size_t>(i)];
     if (l.builtin == Builtin::None)
-      l.run = prepare(s.launches[i].kernel);
+      l.run = prepare(s.launches[static_cast<size_t>(i)].kernel);
     else
       l.run_builtin = prepare_builtin(l.builtin, l.builtin_args, l.dtype);
-  }
+  });
   if (!stages) schedule_cache().insert(h, c);
   return c;
 }
