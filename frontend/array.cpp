@@ -11,7 +11,10 @@
 #include "compiler/ir/element.hpp"
 #include "compiler/ir/printer.hpp"
 #include "frontend/build.hpp"
+#include "frontend/device.hpp"
+#include "runtime/cuda_device.hpp"
 #include "runtime/evaluate.hpp"
+#include "runtime/host_allocator.hpp"
 
 namespace kiln {
 using namespace frontend;
@@ -36,7 +39,59 @@ BufferPtr value_of(const NodeRef& n) {
   return n->value();
 }
 
+// `buf` (on any device) as a host buffer: itself, or a copy of a device buffer.
+BufferPtr on_host(const BufferPtr& buf) {
+  const Device d = buf->device();
+  switch (d.kind) {
+    case DeviceKind::Cpu: return buf;
+    case DeviceKind::Cuda: {
+      BufferPtr host = host_allocate(buf->bytes());
+      cuda_download(*buf, host->data(), buf->bytes());
+      return host;
+    }
+  }
+  return nullptr;
+}
+
+// `buf` copied to `to` (a new buffer of `bytes` bytes).
+BufferPtr transfer(const BufferPtr& buf, size_t bytes, Device to) {
+  BufferPtr host = on_host(buf);
+  switch (to.kind) {
+    case DeviceKind::Cpu: {
+      if (host != buf) return host;
+      BufferPtr copy = host_allocate(bytes);
+      std::memcpy(copy->data(), buf->data(), bytes);
+      return copy;
+    }
+    case DeviceKind::Cuda: return cuda_upload(to.index, host->data(), bytes);
+  }
+  return nullptr;
+}
+
+void require_host(const NodeRef& n, std::string_view what, SourceLocation loc) {
+  const Device d = n->attrs().device;
+  if (!d.is_cpu())
+    fail<DeviceError>(loc, what, "the array ({}) is on {}; host pointers need an array on the cpu: use .to(Device::cpu())",
+                      type_str(n->type()), d.str());
+}
+
 }  // namespace
+
+Device Array::device() const { return node_or_throw(node_).attrs().device; }
+
+Array Array::to(Device device, SourceLocation loc) const {
+  node_of(*this, "to", loc);
+  if (this->device() == device) return *this;
+  try {
+    check_device(device);
+  } catch (const DeviceError& e) {
+    fail<DeviceError>(loc, "to", "cannot move {} from {} to {}: {}", type_str(node_->type()), this->device().str(),
+                      device.str(), e.what());
+  }
+  BufferPtr value = value_of(node_);
+  const size_t bytes = static_cast<size_t>(size()) * dtype_size(dtype());
+  return Array(make_param(node_->type(), "", transfer(value, bytes, device), to_loc(loc)));
+}
 
 DType Array::dtype() const { return node_or_throw(node_).dtype(); }
 const Shape& Array::shape() const { return node_or_throw(node_).shape(); }
@@ -65,7 +120,7 @@ void Array::copy_to(void* out, DType as, size_t count, bool scalar, SourceLocati
   node_of(*this, scalar ? "item" : "to_vector", loc);
   if (scalar && size() != 1)
     fail<ShapeError>(loc, "item", "needs an array of one element, got {}", type_str(node_->type()));
-  BufferPtr buf = value_of(node_);
+  BufferPtr buf = on_host(value_of(node_));
   DType t = dtype();
   for (size_t i = 0; i < count; ++i) {
     int64_t k = static_cast<int64_t>(i);
@@ -82,11 +137,13 @@ const void* Array::raw_data(DType a, DType b, SourceLocation loc) const {
   if (t != a && t != b)
     fail<DTypeError>(loc, "data", "the element type is the storage of {}{}{}, but the array is {}", dtype_name(a),
                      a == b ? "" : " or ", a == b ? "" : dtype_name(b), dtype_name(t));
+  require_host(node_, "data", loc);
   return value_of(node_)->data();
 }
 
 BufferPtr Array::buffer(SourceLocation loc) const {
   node_of(*this, "buffer", loc);
+  require_host(node_, "buffer", loc);
   return value_of(node_);
 }
 

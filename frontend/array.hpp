@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "compiler/ir/device.hpp"
 #include "compiler/ir/node.hpp"
 #include "runtime/dump.hpp"
 
@@ -80,7 +81,14 @@ class Array {
   bool valid() const { return static_cast<bool>(node_); }
   // True once the value is computed (or the array wraps host data).
   bool is_evaluated() const;
+  // Where the array lives and its operations run (frontend/device.hpp).
+  Device device() const;
+  // This array on `device`: *this when it is there already, else an evaluated copy (this
+  // evaluates the array now and copies its elements; device.hpp).
+  Array to(Device device, KILN_HERE) const;
 
+  // Reading values: an array on a GPU is copied back (waiting for the device); data() and
+  // buffer() throw DeviceError for it (use to(Device::cpu()) first).
   // Evaluates (if needed) and returns the single element converted to T (the `cast` rules).
   template <class T>
   T item(KILN_HERE) const {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "compiler/ir/infer.hpp"
+#include "frontend/device.hpp"
 
 namespace kiln::frontend {
 
@@ -28,7 +29,34 @@ const NodeRef& node_of(const Array& a, std::string_view what, SourceLocation loc
   return a.node();
 }
 
+namespace {
+
+// Whether `n` is a scalar in any shape: a literal or constant, maybe cast, reshaped or
+// broadcast (how C++ numbers enter binary ops). Such values go into code or launch words and
+// so go with arrays of any device.
+bool device_neutral(const Node* n) {
+  GraphReadLock lock = lock_graph_for_reading();
+  while (!n->evaluated() && (n->op() == Op::Broadcast || n->op() == Op::Cast || n->op() == Op::Reshape))
+    n = n->operands()[0].get();
+  return !n->evaluated() && (n->op() == Op::Literal || n->op() == Op::Constant);
+}
+
+}  // namespace
+
 Array apply(Op op, std::vector<NodeRef> operands, SourceLocation loc, Attrs attrs, const TensorType* given) {
+  // Operands must live on one device, except scalars (device_neutral). Without other operands
+  // the op runs on the default device.
+  const Node* first = nullptr;
+  for (const NodeRef& o : operands) {
+    if (device_neutral(o.get())) continue;
+    if (first == nullptr)
+      first = o.get();
+    else if (o->attrs().device != first->attrs().device)
+      fail<DeviceError>(loc, op_name(op), "operands on different devices: {} on {} and {} on {} (move one with .to())",
+                        type_str(first->type()), first->attrs().device.str(), type_str(o->type()),
+                        o->attrs().device.str());
+  }
+  attrs.device = first != nullptr ? first->attrs().device : default_device();
   return Array(make_node(op, std::move(operands), std::move(attrs), given, to_loc(loc)));
 }
 

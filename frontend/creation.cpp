@@ -9,6 +9,7 @@
 #include <numbers>
 
 #include "frontend/build.hpp"
+#include "frontend/device.hpp"
 
 namespace kiln {
 using namespace frontend;
@@ -116,6 +117,8 @@ Array from_data(const void* data, DType dtype, const Shape& shape, SourceLocatio
   TensorType t = checked_type(dtype, shape, "from_data", loc);
   size_t bytes = static_cast<size_t>(numel(shape)) * dtype_size(dtype);
   if (bytes > 0 && !data) fail<ValueError>(loc, "from_data", "null data pointer for {}", type_str(t));
+  const Device device = default_device();
+  if (device.is_cuda()) return Array(make_param(std::move(t), "", cuda_upload(device.index, data, bytes), to_loc(loc)));
   BufferPtr buf = Buffer::allocate(bytes);
   if (bytes) std::memcpy(buf->data(), data, bytes);
   return Array(make_param(std::move(t), "", std::move(buf), to_loc(loc)));
@@ -134,6 +137,10 @@ Array from_pointer(void* data, DType dtype, const Shape& shape, std::function<vo
   size_t bytes = static_cast<size_t>(numel(shape)) * dtype_size(dtype);
   if (bytes > 0 && !data) fail<ValueError>(loc, "from_pointer", "null data pointer for {}", type_str(t));
   BufferPtr buf = Buffer::wrap(data, bytes, std::move(release));
+  // On a GPU default device the data is copied there; the wrapper (and so `release`) goes
+  // once the copy is done.
+  const Device device = default_device();
+  if (device.is_cuda()) buf = cuda_upload(device.index, data, bytes);
   return Array(make_param(std::move(t), "", std::move(buf), to_loc(loc)));
 }
 

@@ -32,7 +32,7 @@ Array arange(int64_t stop, DType dtype = DType::I64, KILN_HERE);
 Array linspace(double start, double stop, int64_t num, DType dtype = kDefaultFloat, KILN_HERE);
 // n x m matrix with ones on the diagonal (m = n when negative).
 Array eye(int64_t n, int64_t m = -1, DType dtype = kDefaultFloat, KILN_HERE);
-// Copies host data (row-major) into a new array of dtype_of<T>.
+// Copies host data (row-major) into a new array on the default device (device.hpp).
 Array from_data(const void* data, DType dtype, const Shape& shape, KILN_HERE);
 template <class T>
 Array from_vector(const std::vector<T>& values, const Shape& shape, KILN_HERE) {
@@ -49,7 +49,8 @@ Array from_vector(const std::vector<T>& values, KILN_HERE) {
   return from_vector(values, Shape{static_cast<int64_t>(values.size())}, loc);
 }
 // Wraps host memory without copying. The caller keeps `data` alive and unchanged until
-// `release` runs (it is called once no array uses the memory; may be empty).
+// `release` runs (it is called once no array uses the memory; may be empty). When the default
+// device is a GPU, the data is copied there instead and `release` runs before this returns.
 Array from_pointer(void* data, DType dtype, const Shape& shape, std::function<void(void*)> release = {},
                    KILN_HERE);
 Array from_vector_checked(const void* data, size_t count, DType dtype, const Shape& shape, SourceLocation loc);

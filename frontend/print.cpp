@@ -62,7 +62,7 @@ struct Printer {
 }  // namespace
 
 std::ostream& operator<<(std::ostream& os, const Array& a) {
-  BufferPtr buf = a.buffer();
+  BufferPtr buf = a.to(Device::cpu()).buffer();  // a GPU array's elements are copied back
   Printer p{buf->data(), a.dtype(), a.shape(), row_major_strides(a.shape()), a.size() > kSummariseAbove, os};
   p.print(0, 0);
   return os;

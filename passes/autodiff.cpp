@@ -131,7 +131,7 @@ std::vector<bool> wanted_operands(const Part& p, const Node& n) {
   return wanted;
 }
 
-NodeRef zeros_like(const NodeRef& n) { return ad::GradBuilder(n->loc()).full_like(0, n); }
+NodeRef zeros_like(const NodeRef& n) { return ad::GradBuilder(*n).full_like(0, n); }
 
 }  // namespace
 
@@ -145,14 +145,14 @@ std::vector<NodeRef> vjp(const std::vector<NodeRef>& ys, const std::vector<NodeR
   Part p = find_part(site, ys, xs);
   std::unordered_map<const Node*, NodeRef> ct;
   for (size_t k = 0; k < ys.size(); ++k)
-    if (p.relevant.count(ys[k].get())) ct[ys[k].get()] = ad::GradBuilder().accumulate(ct[ys[k].get()], cotangents[k]);
+    if (p.relevant.count(ys[k].get())) ct[ys[k].get()] = ad::GradBuilder(*ys[k]).accumulate(ct[ys[k].get()], cotangents[k]);
   for (size_t i = p.order.size(); i-- > 0;) {
     const NodeRef& n = p.order[i];
     auto it = ct.find(n.get());
     if (it == ct.end() || !it->second || n->operands().empty()) continue;
     std::vector<bool> wanted = wanted_operands(p, *n);
     if (std::none_of(wanted.begin(), wanted.end(), [](bool w) { return w; })) continue;
-    ad::GradBuilder g(n->loc());
+    ad::GradBuilder g(*n);
     NodeRef c = it->second;
     if (!p.x_index.count(n.get())) ct.erase(it);  // no longer needed: let it go
     std::vector<NodeRef> outs = ad::apply_vjp(ad::derivative_rule(n->op()), {g, n, wanted}, c);
@@ -182,7 +182,7 @@ std::vector<NodeRef> jvp(const std::vector<NodeRef>& ys, const std::vector<NodeR
   Part p = find_part(site, ys, xs);
   std::unordered_map<const Node*, NodeRef> tangent;
   for (const NodeRef& n : p.order) {
-    ad::GradBuilder g(n->loc());
+    ad::GradBuilder g(*n);
     NodeRef t;
     std::vector<NodeRef> ts;
     for (const NodeRef& o : n->operands()) {
@@ -215,7 +215,7 @@ std::vector<NodeRef> grad(const NodeRef& y, const std::vector<NodeRef>& xs, cons
   if (y->numel() != 1)
     fail<ShapeError>(site, "y has {} elements ({}): a gradient needs a scalar (one element); use vjp with a "
                      "cotangent for other shapes", y->numel(), describe(*y));
-  NodeRef ones = ad::GradBuilder(site.loc).full_like(1, y);
+  NodeRef ones = ad::GradBuilder(site.loc, y->attrs().device).full_like(1, y);
   return vjp({y}, xs, {ones}, site);
 }
 

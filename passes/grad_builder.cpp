@@ -12,6 +12,7 @@ Shape keepdims_shape(const Shape& in, const std::vector<int64_t>& axes) {
 }
 
 NodeRef GradBuilder::node(Op op, std::vector<NodeRef> operands, Attrs attrs, const TensorType* given) const {
+  attrs.device = device_;
   return make_node(op, std::move(operands), std::move(attrs), given, loc_);
 }
 

@@ -6,7 +6,8 @@
 // a product with a constant one is its other factor, a negation of a negation is the value,
 // a reshaped or broadcast constant is the constant broadcast, and an absent cotangent (an empty NodeRef) is a zero that is never materialised. Numbers
 // are `constant` nodes (baked into code), broadcast to the shape they are used at. Nodes
-// carry the location of the forward node being differentiated.
+// carry the location and the device of the forward node being differentiated, so that a
+// gradient of arrays on a GPU lives there and combines with them (constants included).
 #pragma once
 
 #include <vector>
@@ -17,7 +18,9 @@ namespace kiln::ad {
 
 class GradBuilder {
  public:
-  explicit GradBuilder(SourceLoc loc = {}) : loc_(loc) {}
+  explicit GradBuilder(SourceLoc loc = {}, Device device = {}) : loc_(loc), device_(device) {}
+  // The location and device of the forward node `n`.
+  explicit GradBuilder(const Node& n) : GradBuilder(n.loc(), n.attrs().device) {}
 
   NodeRef node(Op op, std::vector<NodeRef> operands, Attrs attrs = {}, const TensorType* given = nullptr) const;
   // y's op and attributes applied to other operands (a linear op applied to a tangent).
@@ -67,6 +70,7 @@ class GradBuilder {
 
  private:
   SourceLoc loc_;
+  Device device_;
 };
 
 // `in` with the reduced `axes` kept as size-1 axes.

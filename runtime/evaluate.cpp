@@ -1,4 +1,5 @@
-// The evaluation entry point and backend selection.
+// The evaluation entry point and backend selection. Roots are evaluated where their device
+// says: cpu roots by the selected backend, CUDA roots by the cuda backend of their device.
 #include "runtime/evaluate.hpp"
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <mutex>
 
 #include "compiler/ir/interpreter.hpp"
+#include "runtime/cuda_backend.hpp"
 #include "runtime/cuda_emu_backend.hpp"
 #include "runtime/executor.hpp"
 #ifdef KILN_HAVE_LLVM
@@ -109,11 +111,23 @@ void evaluate(const std::vector<NodeRef>& roots) {
   if (pending.empty()) return;
   detail::count_evaluation();
   detail::ProfileScope scope("evaluate", "evaluate");
-  if (scope.active()) scope.set_args(fmt::format(R"("results": {}, "backend": "{}")", pending.size(), backend_name()));
-  std::vector<BufferPtr> values = run(current_backend(), pending);
-  KILN_CHECK(values.size() == pending.size()) << "backend returned " << values.size() << " values for "
-                                              << pending.size() << " results";
-  for (size_t i = 0; i < pending.size(); ++i) pending[i]->set_value(std::move(values[i]));
+  // One run per device (the roots of one eval() may live on several), in order of first use.
+  std::vector<std::pair<Device, std::vector<NodeRef>>> groups;
+  for (const NodeRef& r : pending) {
+    const Device d = r->attrs().device;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == d; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {d, {}});
+    it->second.push_back(r);
+  }
+  if (scope.active())
+    scope.set_args(fmt::format(R"("results": {}, "backend": "{}", "devices": {})", pending.size(), backend_name(),
+                               groups.size()));
+  for (auto& [device, nodes] : groups) {
+    std::vector<BufferPtr> values = device.is_cpu() ? run(current_backend(), nodes) : execute_cuda(nodes, device.index);
+    KILN_CHECK(values.size() == nodes.size()) << "backend returned " << values.size() << " values for "
+                                              << nodes.size() << " results";
+    for (size_t i = 0; i < nodes.size(); ++i) nodes[i]->set_value(std::move(values[i]));
+  }
 }
 
 std::string backend_name() {

@@ -236,7 +236,7 @@ Scalar param_value(const Node& n, ParamField field) {
   return {};
 }
 
-void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params) {
+void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params, bool split) {
   if (l.builtin != Builtin::None) return l.run_builtin(buffers);
   const int64_t* dims = l.dims.data();
   int64_t total = 0, grain = 1;
@@ -251,6 +251,7 @@ void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params)
       return;
   }
   if (total <= 0) return;
+  if (!split) return l.run(buffers, dims, params, 0, total);
   int64_t chunks = std::min<int64_t>((total + grain - 1) / grain, num_threads() * kChunksPerThread);
   if (chunks <= 1) {
     l.run(buffers, dims, params, 0, total);
@@ -291,10 +292,10 @@ Schedule plan(const Function& g, Function& opt, StageDump* stages) {
   return s;
 }
 
-void launch_profiled(const CachedLaunch& l, void* const* buffers, const uint64_t* params,
+void launch_profiled(const CachedLaunch& l, void* const* buffers, const uint64_t* params, bool split,
                      const std::vector<size_t>& sizes) {
   int64_t start = detail::profile_now_ns();
-  launch(l, buffers, params);
+  launch(l, buffers, params, split);
   int64_t end = detail::profile_now_ns();
   int64_t bytes = 0, elements = 0;
   for (size_t b = 0; b < sizes.size(); ++b) {
@@ -319,35 +320,39 @@ std::shared_ptr<const CachedSchedule> find_or_plan(const Function& g, std::vecto
   auto c = make_cached(s, nodes, opt);
   c->backend = backend;
   c->key = std::move(key);
-  for (size_t i = 0; i < s.launches.size(); ++i) {
-    CachedLaunch& l = c->launches[i];
+  // Kernels are prepared in parallel: a cold compile (LLVM, NVRTC) takes tens of
+  // milliseconds per kernel, and the kernel cache lets threads compile distinct kernels at
+  // once (the same kernel twice is compiled once, the other thread waiting for it).
+  parallel_for(static_cast<int64_t>(s.launches.size()), [&](int64_t i) {
+    CachedLaunch& l = c->launches[static_cast<size_t>(i)];
     if (l.builtin == Builtin::None)
-      l.run = prepare(s.launches[i].kernel);
+      l.run = prepare(s.launches[static_cast<size_t>(i)].kernel);
     else
       l.run_builtin = prepare_builtin(l.builtin, l.builtin_args, l.dtype);
-  }
+  });
   if (!stages) schedule_cache().insert(h, c);
   return c;
 }
 
-// Launches the kernels of `c` in order on the buffers of `values` (by slot) and `temps`.
+// Launches the kernels of `c` in order on the buffers of `values` (by slot) and `temps`;
+// `split` as in ExecTarget.
 void launch_all(const CachedSchedule& c, const std::vector<NodeRef>& nodes, const std::vector<BufferPtr>& values,
-                const std::vector<BufferPtr>& temps, bool profile) {
+                const std::vector<BufferPtr>& temps, bool split, bool profile) {
   std::vector<void*> buffers;
   std::vector<uint64_t> params;
   std::vector<size_t> sizes;  // buffer bytes, when profiling
   for (const CachedLaunch& l : c.launches) {
     buffers.clear();
-    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->data() : temps[t]->data());
+    for (auto [p, t] : l.buffers) buffers.push_back(p >= 0 ? values[p]->address() : temps[t]->address());
     params.clear();
     for (size_t i = 0; i < l.params.size(); ++i)
       params.push_back(kernel::param_bits(param_value(*nodes[l.params[i].first], l.params[i].second), l.param_types[i]));
     if (profile) [[unlikely]] {
       sizes.clear();
       for (auto [p, t] : l.buffers) sizes.push_back(p >= 0 ? values[p]->bytes() : temps[t]->bytes());
-      launch_profiled(l, buffers.data(), params.data(), sizes);
+      launch_profiled(l, buffers.data(), params.data(), split, sizes);
     } else {
-      launch(l, buffers.data(), params.data());
+      launch(l, buffers.data(), params.data(), split);
     }
   }
   detail::count_launches(static_cast<int64_t>(c.launches.size()));
@@ -376,6 +381,17 @@ BuiltinLauncher host_builtin_launcher(Builtin builtin, const std::vector<int64_t
   return {};
 }
 
+const ExecTarget& host_target() {
+  static const ExecTarget t{[](size_t bytes) { return host_allocate(bytes); },
+                            [](const Buffer& src) {
+                              BufferPtr copy = host_allocate(src.bytes());
+                              std::memcpy(copy->data(), src.data(), src.bytes());
+                              return copy;
+                            },
+                            true};
+  return t;
+}
+
 KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
   // The launcher owns its kernel: cached schedules outlive the scheduler's copy.
   auto owned = std::make_shared<kernel::Kernel>(k);
@@ -386,7 +402,7 @@ KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
 
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
                                const std::string& backend, const KernelSource& source,
-                               const PrepareBuiltin& prepare_builtin) {
+                               const PrepareBuiltin& prepare_builtin, const ExecTarget& target) {
   const bool profile = profiling();
   const int64_t start = profile ? detail::profile_now_ns() : 0;
   std::optional<StageDump> stages;
@@ -409,24 +425,27 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
       if (!n.value())
         throw RuntimeError("evaluate: parameter " + (n.name().empty() ? std::string("(unnamed)") : "%" + n.name()) +
                            " (" + type_str(n.type()) + ") has no value");
+      // A value elsewhere would reach the kernels as an address they cannot use (a host
+      // kernel reading device memory): the graph builder must have put the node there.
+      KILN_CHECK(n.value()->device() == target.device)
+          << "evaluating on " << target.device.str() << ": an argument (" << op_name(n.op()) << " "
+          << type_str(n.type()) << ") holds a value on " << n.value()->device().str();
       values[i] = n.value();
     }
   }
   if (stages) write_dump(stages->finish());
   if (profile) detail::profile_event("evaluate", "trace", start, detail::profile_now_ns());
-  for (auto [p, bytes] : cached->stored) values[p] = host_allocate(static_cast<size_t>(bytes));
+  for (auto [p, bytes] : cached->stored) values[p] = target.allocate(static_cast<size_t>(bytes));
   std::vector<BufferPtr> temps;
-  for (int64_t bytes : cached->temp_bytes) temps.push_back(host_allocate(static_cast<size_t>(bytes)));
-  launch_all(*cached, nodes, values, temps, profile);
+  for (int64_t bytes : cached->temp_bytes) temps.push_back(target.allocate(static_cast<size_t>(bytes)));
+  launch_all(*cached, nodes, values, temps, target.split, profile);
   std::vector<BufferPtr> out;
   for (auto [p, is_argument] : cached->results) {
     if (!is_argument) {
       out.push_back(values[p]);
       continue;
     }
-    BufferPtr copy = host_allocate(values[p]->bytes());
-    std::memcpy(copy->data(), values[p]->data(), values[p]->bytes());
-    out.push_back(std::move(copy));
+    out.push_back(target.copy(*values[p]));
   }
   return out;
 }

@@ -33,12 +33,27 @@ BuiltinLauncher host_builtin_launcher(Builtin builtin, const std::vector<int64_t
 // the `kernels` backend, for testing the scheduler without a code generator.
 KernelLauncher evaluator_launcher(const kernel::Kernel& k);
 
+// Where a backend's values live and how its launches run.
+struct ExecTarget {
+  std::function<BufferPtr(size_t bytes)> allocate;  // a buffer for a stored value or a temporary
+  std::function<BufferPtr(const Buffer&)> copy;      // a new buffer holding a copy
+  // true: a launch is split into chunks over the thread pool (host code); false: one call
+  // covers the whole range (a device launch spreads the work itself).
+  bool split = true;
+  // Where the buffers are: every argument's value must be there (launches get raw addresses).
+  Device device = Device::cpu();
+};
+// Host memory (host_allocator.hpp), chunks over the thread pool.
+const ExecTarget& host_target();
+
 // `backend` names the launchers `prepare` makes (cached schedules hold them); `source`
-// gives the backend's code of a kernel for dumps (none: no code files).
+// gives the backend's code of a kernel for dumps (none: no code files); `target` says where
+// values live and how launches run.
 // Computes `results` (pending nodes) from the values known now; returns one buffer each.
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
                                const std::string& backend, const KernelSource& source = {},
-                               const PrepareBuiltin& prepare_builtin = host_builtin_launcher);
+                               const PrepareBuiltin& prepare_builtin = host_builtin_launcher,
+                               const ExecTarget& target = host_target());
 
 // The dump of what execute() would do for `results`, without compiling or running anything
 // (the backend's code texts aside): the graphs around each pass, the schedule, its kernels

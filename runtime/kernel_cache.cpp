@@ -229,10 +229,22 @@ struct KernelCache::Impl {
   int writes_since_scan = 0;
   bool warned_write = false;
 
-  std::string key_for(uint64_t hash) const {
-    return fmt::format("kiln-version {}; format {}; tables {:016x}; kernel {:016x}; backend {}; target {}; options {}",
-                       KILN_VERSION, kFormatVersion, tables_fingerprint(), hash, backend.name, backend.target_id,
-                       options.options_key);
+  std::string key_for(uint64_t hash, const kernel::Kernel& k) const {
+    std::string key =
+        fmt::format("kiln-version {}; format {}; tables {:016x}; kernel {:016x}; backend {}; target {}; options {}",
+                    KILN_VERSION, kFormatVersion, tables_fingerprint(), hash, backend.name, backend.target_id,
+                    options.options_key);
+    if (backend.source_key) key += "; source " + backend.source_key(k);
+    return key;
+  }
+  // Loads object bytes through the backend as a kernel.
+  KernelPtr load_object(const std::vector<char>& object, const std::string& symbol, uint64_t hash) const {
+    if (backend.load_handle) {
+      auto [handle, unload] = backend.load_handle(object, symbol);
+      return std::make_shared<const CompiledKernel>(handle, hash, std::move(unload));
+    }
+    auto [fn, unload] = backend.load(object, symbol);
+    return std::make_shared<const CompiledKernel>(fn, hash, std::move(unload));
   }
   std::string file_name(uint64_t hash, const std::string& key) const {
     return fmt::format("{:016x}-{:016x}{}", hash, hash_bytes(key.data(), key.size(), hash), kEntrySuffix);
@@ -303,7 +315,7 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::remember(uint64_t hash, KernelPt
 
 KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const kernel::Kernel& k, uint64_t hash) {
   std::string symbol = kernel::kernel_symbol(k);
-  std::string key = key_for(hash);
+  std::string key = key_for(hash, k);
   std::string name = file_name(hash, key);
   std::string path = dir.empty() ? "" : dir + "/" + name;
   std::string why = "new kernel";
@@ -313,14 +325,14 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const kernel::Ke
     const int64_t start = profiling() ? detail::profile_now_ns() : -1;
     if (std::optional<std::vector<char>> object = read_entry(path, key, problem)) {
       try {
-        auto [fn, unload] = backend.load(*object, symbol);
+        KernelPtr kernel = load_object(*object, symbol, hash);
         touch_path(path);
         detail::count_disk_hit();
         if (start >= 0)
           detail::profile_event("compile", "disk load " + symbol, start, detail::profile_now_ns(),
                                 fmt::format(R"("hash": "{:016x}")", hash));
         log(LogLevel::Debug, "kernel {}: disk hit {} ({:.3f} ms)", symbol, path, ms_since(t0));
-        return std::make_shared<const CompiledKernel>(fn, hash, std::move(unload));
+        return kernel;
       } catch (const Error& e) {
         problem = fmt::format("it does not load: {}", e.what());
       }
@@ -337,8 +349,7 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const kernel::Ke
   double ms = ms_since(t0);
   detail::count_compile(ms);
   log(LogLevel::Debug, "kernel {}: compiled in {:.3f} ms ({})", symbol, ms, why);
-  auto [fn, unload] = backend.load(object, symbol);
-  auto kernel = std::make_shared<const CompiledKernel>(fn, hash, std::move(unload));
+  KernelPtr kernel = load_object(object, symbol, hash);
   if (!path.empty()) write_entry(path, key, object);
   return kernel;
 }

@@ -1,7 +1,8 @@
 // The kernel cache: compiled kernels by the hash of their canonical kernel IR, first in
 // memory, then on disk, compiling on a miss.
 //
-// Key: kernel IR hash + backend name + target id (CPU name and features, LLVM version) +
+// Key: kernel IR hash (+ the backend's per-kernel source key, e.g. the hash of generated CUDA
+// C) + backend name + target id (CPU name and features, LLVM version) +
 // kiln's cache format version + compile options. Disk entries live in KILN_CACHE_DIR
 // (default $XDG_CACHE_HOME/kiln or ~/.cache/kiln), created 0700; a directory that is group-
 // or world-writable or owned by another user is refused (memory only, one warning). Each
@@ -30,16 +31,21 @@ class CompiledKernel {
  public:
   CompiledKernel(kernel::KernelFn fn, uint64_t hash, std::function<void()> unload)
       : fn_(fn), hash_(hash), unload_(std::move(unload)) {}
+  // Code that is not a host function (a CUDA module's function): an opaque handle.
+  CompiledKernel(void* handle, uint64_t hash, std::function<void()> unload)
+      : fn_(nullptr), handle_(handle), hash_(hash), unload_(std::move(unload)) {}
   ~CompiledKernel() {
     if (unload_) unload_();
   }
   CompiledKernel(const CompiledKernel&) = delete;
   CompiledKernel& operator=(const CompiledKernel&) = delete;
   kernel::KernelFn fn() const { return fn_; }
+  void* handle() const { return handle_; }
   uint64_t hash() const { return hash_; }
 
  private:
   kernel::KernelFn fn_;
+  void* handle_ = nullptr;
   uint64_t hash_;
   std::function<void()> unload_;
 };
@@ -57,6 +63,13 @@ struct CacheBackend {
   std::function<std::pair<kernel::KernelFn, std::function<void()>>(const std::vector<char>& object,
                                                                      const std::string& symbol)>
       load;
+  // Instead of `load`, for code that is not a host function (CUDA): returns an opaque handle
+  // (CompiledKernel::handle) and the function that unloads it.
+  std::function<std::pair<void*, std::function<void()>>(const std::vector<char>& object, const std::string& symbol)>
+      load_handle;
+  // Optional: text added to each kernel's key, for code generated from the kernel IR by rules
+  // that may change between builds of one kiln version (the hash of the generated source).
+  std::function<std::string(const kernel::Kernel&)> source_key;
 };
 
 struct CacheOptions {

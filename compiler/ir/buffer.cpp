@@ -19,6 +19,11 @@ std::shared_ptr<Buffer> Buffer::wrap(void* data, size_t bytes, std::function<voi
   return std::shared_ptr<Buffer>(new Buffer(data, bytes, false, std::move(release)));
 }
 
+std::shared_ptr<Buffer> Buffer::wrap_device(void* data, size_t bytes, Device device,
+                                            std::function<void(void*)> release) {
+  return std::shared_ptr<Buffer>(new Buffer(data, bytes, device, std::move(release)));
+}
+
 Buffer::~Buffer() {
   if (owned_)
     std::free(data_);

@@ -46,6 +46,11 @@ class ParseError : public Error {
   int line_;
   int col_;
 };
+// An array on the wrong device (operands of one op on different devices, host access to a
+// device array), or a device that is missing or failing (no CUDA driver, out of memory).
+class DeviceError : public Error {
+  using Error::Error;
+};
 // A backend or runtime failure (evaluation of an unbound parameter, a compiler error, ...).
 class RuntimeError : public Error {
   using Error::Error;

@@ -114,6 +114,7 @@ uint64_t hash_key(Op op, const TensorType& type, const std::vector<uint64_t>& op
   h = mix(h, static_cast<uint64_t>(a.value.i));
   h = mix(h, a.seed);
   h = mix(h, a.stream);
+  h = mix(h, static_cast<uint64_t>(a.device.kind) << 32 | static_cast<uint32_t>(a.device.index));
   return h;
 }
 
@@ -182,6 +183,8 @@ void Node::release(Node* first) {
 
 void Node::set_value(BufferPtr value) {
   KILN_CHECK(!GraphReadLock::held()) << "set_value while this thread holds the graph read lock";
+  KILN_CHECK(!value || value->device() == attrs_.device)
+      << op_name(op_) << ": a value on " << value->device().str() << " for a node of " << attrs_.device.str();
   std::vector<NodeRef> dropped;
   {
     std::unique_lock<std::shared_mutex> lock(graph_mutex());
@@ -190,6 +193,7 @@ void Node::set_value(BufferPtr value) {
   }
   // `dropped` releases the operands outside the lock.
 }
+
 
 NodeRef make_node(Op op, std::vector<NodeRef> operands, Attrs attrs, const TensorType* given,
                   SourceLoc loc) {
@@ -240,6 +244,7 @@ NodeRef make_param(TensorType type, std::string name, BufferPtr value, SourceLoc
   n->numel_ = n_elems;
   n->type_ = std::move(type);
   n->name_ = std::move(name);
+  if (value) n->attrs_.device = value->device();
   n->value_ = std::move(value);
   n->loc_ = loc;
   n->id_ = g_next_id.fetch_add(1, std::memory_order_relaxed);

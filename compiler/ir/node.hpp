@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "compiler/ir/buffer.hpp"
+#include "compiler/ir/device.hpp"
 #include "compiler/ir/error.hpp"
 #include "compiler/ir/op.hpp"
 #include "compiler/ir/shape.hpp"
@@ -55,6 +56,11 @@ struct Attrs {
   Scalar value;                // literal, pad
   uint64_t seed = 0;           // random_bits: the Philox key
   uint64_t stream = 0;         // random_bits: the high half of the Philox counter
+  // Where the node's value is computed and kept (device.hpp): the builder's choice (the
+  // frontend takes the operands' device, build.cpp). Passes copy it with the other
+  // attributes; an evaluation runs on its roots' device whatever inner nodes say. Not
+  // printed in the text form.
+  Device device;
   bool operator==(const Attrs&) const = default;
 };
 

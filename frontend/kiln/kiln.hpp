@@ -8,6 +8,7 @@
 
 #include "frontend/array.hpp"
 #include "frontend/autodiff.hpp"
+#include "frontend/device.hpp"
 #include "frontend/npy.hpp"
 #include "frontend/ops.hpp"
 #include "frontend/promote.hpp"

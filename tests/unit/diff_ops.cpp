@@ -306,13 +306,13 @@ TEST_CASE("unary ops and casts match the interpreter on every dtype, length and 
         for_each_shape([&](int64_t n, Layout l) {
           Array x = operand(t, Role::First, n, l, 0, 1);
           TensorType type{to, x.shape()};
-          Array r(make_node(Op::Cast, {x.node()}, {}, &type));
+          Array r = op_array(Op::Cast, {x.node()}, {}, &type);
           check_case(fmt::format("cast to {}: {}", dtype_name(to), describe(op, t, n, l)), r, Tolerance::exact());
         });
       return;
     }
     for_each_shape([&](int64_t n, Layout l) {
-      Array r(make_node(op, {operand(t, Role::First, n, l, 0, 2).node()}));
+      Array r = op_array(op, {operand(t, Role::First, n, l, 0, 2).node()});
       check_case(describe(op, t, n, l), r, elementwise_tolerance(op, r.dtype()));
     });
   });
@@ -322,7 +322,7 @@ TEST_CASE("binary ops match the interpreter on every dtype, length and layout") 
   for_each_op(OpCategory::Binary, [](Op op, DType t) {
     for_each_shape([&](int64_t n, Layout l) {
       Array a = operand(t, Role::First, n, l, 0, 3), b = operand(t, Role::Second, n, l, 1, 3);
-      Array r(make_node(op, {a.node(), b.node()}));
+      Array r = op_array(op, {a.node(), b.node()});
       check_case(describe(op, t, n, l), r, elementwise_tolerance(op, r.dtype()));
     });
   });
@@ -336,7 +336,7 @@ TEST_CASE("ternary ops match the interpreter on every dtype, length and layout")
         const bool cond = op == Op::Where && k == 0;
         operands.push_back(operand(cond ? DType::Bool : t, k == 0 ? Role::First : Role::Second, n, l, k, 4).node());
       }
-      Array r(make_node(op, operands));
+      Array r = op_array(op, operands);
       check_case(describe(op, t, n, l), r, elementwise_tolerance(op, r.dtype()));
     });
   });
@@ -379,7 +379,7 @@ TEST_CASE("reductions match the interpreter on every dtype and length") {
       for (const ReduceInput& in : reduce_inputs(op, t, n)) {
         Attrs attrs;
         attrs.axes = in.axes;
-        Array r(make_node(op, {in.x.node()}, attrs));
+        Array r = op_array(op, {in.x.node()}, attrs);
         const std::string what = fmt::format("{} on {}, length {}, {}", op_name(op), dtype_name(t), n, in.name);
         if (!is_float(t) || !(sum || prod)) {
           check_case(what, r, Tolerance::exact());
@@ -390,7 +390,7 @@ TEST_CASE("reductions match the interpreter on every dtype and length") {
         if (sum) {
           // |error| <= 2 sqrt(count) eps sum|x| (any summation order a backend may choose),
           // with sum|x| taken from the oracle in f64.
-          Array abs_sum(make_node(Op::ReduceSum, {abs(cast(in.x, f64)).node()}, attrs));
+          Array abs_sum = op_array(Op::ReduceSum, {abs(cast(in.x, f64)).node()}, attrs);
           BufferPtr s = oracle({abs_sum})[0];
           const double k = 2 * std::sqrt(static_cast<double>(count)) * epsilon(t);
           Tolerance tol{default_ulps(t), [s, k](int64_t i) { return k * load_as_double(s->data(), DType::F64, i); }};
@@ -468,7 +468,7 @@ TEST_CASE("movement ops match the interpreter on every dtype, alone and feeding 
         if (op != Op::Slice && op != Op::Flip) continue;
         Array x = gen(t, Role::First, {n}, 20);
         Array view = op == Op::Flip ? flip(x) : x.slice({{none, none, -2}});
-        if (t != DType::Bool) view = Array(make_node(Op::Add, {view.node(), view.node()}));
+        if (t != DType::Bool) view = op_array(Op::Add, {view.node(), view.node()});
         check_case(fmt::format("{} on {}, length {}", op_name(op), dtype_name(t), n), view, Tolerance::exact());
         continue;
       }
@@ -481,7 +481,7 @@ TEST_CASE("movement ops match the interpreter on every dtype, alone and feeding 
         check_case(what, alone[i].second, Tolerance::exact());
         if (t == DType::Bool) continue;
         const NodeRef& v = fed[i].second.node();
-        check_case(what + ", feeding an add", Array(make_node(Op::Add, {v, v})), Tolerance::exact());
+        check_case(what + ", feeding an add", op_array(Op::Add, {v, v}), Tolerance::exact());
       }
     }
   });

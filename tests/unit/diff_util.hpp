@@ -1,6 +1,7 @@
 // Helpers of the differential tests (diff_ops, diff_random_graphs): they compare what kiln
-// computes with the selected backend (KILN_BACKEND; `llvm` by default once it exists) against
-// the reference interpreter, the oracle, through the public API.
+// computes with the selected backend (KILN_BACKEND; `llvm` by default once it exists), or on
+// the GPU with KILN_DEVICE=cuda (inputs are then made on the device), against the reference
+// interpreter, the oracle, through the public API.
 //
 // The oracle must run first: evaluating an Array stores its value and drops its operands, so
 // `oracle()` interprets the function computing the still pending roots, and only then does
@@ -14,6 +15,8 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <kiln/kiln.hpp>
@@ -86,6 +89,28 @@ inline uint64_t ulp_distance(double a, double b, DType t) {
   return x > y ? static_cast<uint64_t>(x - y) : static_cast<uint64_t>(y - x);
 }
 
+// ---- The device -----------------------------------------------------------------------------
+
+// With KILN_DEVICE=cuda and no CUDA device, the whole program is skipped (exit status 77, the
+// skip code of the `gpu` ctest entries), with a message, before any test runs.
+inline const bool kDeviceChecked = [] {
+  std::string why;
+  if (default_device().is_cuda() && !cuda_available(&why)) {
+    std::fprintf(stderr, "skipped: KILN_DEVICE=%s but no CUDA device (%s)\n", default_device().str().c_str(),
+                 why.c_str());
+    std::exit(77);
+  }
+  return true;
+}();
+
+// The node `op(operands)` as an array on the default device, where the inputs are made: the
+// cases build nodes of every op directly (make_node), not through the frontend, which would
+// take the operands' device itself.
+inline Array op_array(Op op, std::vector<NodeRef> operands, Attrs attrs = {}, const TensorType* type = nullptr) {
+  attrs.device = default_device();
+  return Array(make_node(op, std::move(operands), std::move(attrs), type));
+}
+
 // ---- Comparison ------------------------------------------------------------------------------
 
 // How a result must match the oracle. Integers and bool always match exactly. For floats, the
@@ -153,7 +178,14 @@ inline Mismatches compare(const void* got, const void* want, DType t, int64_t n,
 inline std::vector<BufferPtr> oracle(const std::vector<Array>& roots) {
   std::vector<NodeRef> nodes;
   for (const Array& a : roots) nodes.push_back(a.node());
-  std::vector<BufferPtr> values = interpret(function_of(nodes));
+  Function f = function_of(nodes);
+  // The interpreter reads host memory: inputs on a GPU go to it as host copies.
+  std::vector<BufferPtr> inputs;
+  for (const Argument& a : f.args) {
+    const bool on_gpu = a.node->value() && !a.node->value()->device().is_cpu();
+    inputs.push_back(on_gpu ? Array(a.node).to(Device::cpu()).buffer() : nullptr);
+  }
+  std::vector<BufferPtr> values = interpret(f, inputs);
   REQUIRE(values.size() == roots.size());
   return values;
 }
@@ -162,7 +194,10 @@ inline std::vector<BufferPtr> oracle(const std::vector<Array>& roots) {
 inline std::vector<BufferPtr> evaluate_roots(const std::vector<Array>& roots) {
   eval(roots);
   std::vector<BufferPtr> values;
-  for (const Array& a : roots) values.push_back(a.buffer());
+  for (const Array& a : roots) {
+    CHECK(a.device() == default_device());  // KILN_DEVICE=cuda: computed on the GPU indeed
+    values.push_back(a.to(Device::cpu()).buffer());
+  }
   return values;
 }
 
