@@ -1,6 +1,6 @@
 // The device model without a GPU: devices and their names, the default device and
 // DeviceScope, the device-mixing error, literals going with any device, gradients on the
-// device of their arrays, host access rules,
+// device of their arrays, host access rules (and the abort of a host read of device memory),
 // clear errors when the CUDA driver is missing (KILN_LIBCUDA), and that nothing links libcuda.
 #include <dlfcn.h>
 #include <unistd.h>
@@ -131,6 +131,35 @@ TEST_CASE("host pointers of a GPU array are refused; cpu arrays read as before")
   CHECK(x.to(Device::cpu()).node() == x.node());  // already there: the same array
   CHECK(x.data<float>()[1] == 2.5f);
   CHECK(x.to_vector<float>() == std::vector<float>{1.5f, 2.5f});
+}
+
+// A buffer that claims to hold 4 floats at a device address of cuda:0 (never dereferenced).
+BufferPtr fake_device_buffer() {
+  return Buffer::wrap_device(reinterpret_cast<void*>(uintptr_t{0x1000}), 4 * sizeof(float), Device::cuda(0), {});
+}
+
+TEST_CASE("device memory is never read on the host: such a read aborts with the reason") {
+  if (const char* which = std::getenv("KILN_TEST_HOST_READ")) {  // the child: this aborts
+    BufferPtr gpu = fake_device_buffer();
+    if (std::string(which) == "buffer") {
+      std::printf("%p\n", gpu->data());
+    } else {
+      // A node made for the cpu on an operand whose value is on cuda:0: a graph builder's bug.
+      NodeRef x = make_param(TensorType{DType::F32, {4}}, "x", gpu);
+      Array(make_node(Op::Neg, {x})).eval();
+    }
+    return;
+  }
+  CHECK(fake_device_buffer()->address() == reinterpret_cast<void*>(uintptr_t{0x1000}));
+  for (const char* which : {"buffer", "evaluate"}) {
+    int status = 0;
+    std::string out = run_command(std::string("KILN_TEST_HOST_READ=") + which + " " + self_path() +
+                                      " --test-case='device memory is never read*' 2>&1",
+                                  status);
+    INFO(which, ": ", out);
+    CHECK(status != 0);
+    CHECK(out.find("cuda:0") != std::string::npos);
+  }
 }
 
 TEST_CASE("without a CUDA driver, CUDA calls raise a clear error and the cpu works") {
