@@ -47,8 +47,8 @@ double copy_gbps(int runs) {
   const auto& d = cuda_api::driver();
   auto& s = detail::cuda_device(0);
   double ms = median_ms(runs, [&] {
-    cuda_api::check(d.cuMemcpyDtoDAsync(reinterpret_cast<cuda_api::CUdeviceptr>(b->data()),
-                                        reinterpret_cast<cuda_api::CUdeviceptr>(a->data()), bytes, s.stream),
+    cuda_api::check(d.cuMemcpyDtoDAsync(reinterpret_cast<cuda_api::CUdeviceptr>(b->address()),
+                                        reinterpret_cast<cuda_api::CUdeviceptr>(a->address()), bytes, s.stream),
                     "cuMemcpyDtoDAsync");
   });
   return 2.0 * static_cast<double>(bytes) / ms / 1e6;  // read + write

@@ -47,12 +47,12 @@ TEST_CASE("freed device blocks are reused by size class") {
   {
     BufferPtr a = cuda_allocate(0, 1000);
     CHECK(a->device() == Device::cuda(0));
-    first = a->data();
+    first = a->address();
   }
   const size_t cached = cuda_cache_free_bytes(0);
   CHECK(cached >= cuda_block_size(1000));
   BufferPtr b = cuda_allocate(0, 900);  // the same class (1 KiB)
-  CHECK(b->data() == first);
+  CHECK(b->address() == first);
   CHECK(cuda_cache_free_bytes(0) == cached - cuda_block_size(900));
   cuda_allocator_trim(0);
   CHECK(cuda_cache_free_bytes(0) == 0);
