@@ -17,6 +17,8 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
+}  // namespace
+
 bool write_all(int fd, const char* p, size_t n) {
   while (n > 0) {
     ssize_t w = ::write(fd, p, n);
@@ -27,8 +29,6 @@ bool write_all(int fd, const char* p, size_t n) {
   }
   return true;
 }
-
-}  // namespace
 
 std::string write_file_atomically(const std::string& path, std::string_view data) {
   size_t slash = path.rfind('/');

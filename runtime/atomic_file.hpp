@@ -9,6 +9,10 @@
 
 namespace kiln::detail {
 
+// Writes all `n` bytes of `p` to `fd`, retrying short writes and EINTR; false on an error
+// (errno tells which).
+bool write_all(int fd, const char* p, size_t n);
+
 // Writes `data` to `path` atomically. Returns "" on success, else what went wrong.
 std::string write_file_atomically(const std::string& path, std::string_view data);
 

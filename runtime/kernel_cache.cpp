@@ -36,6 +36,7 @@
 #include <unordered_map>
 
 #include "compiler/ir/error.hpp"
+#include "runtime/atomic_file.hpp"
 #include "runtime/log.hpp"
 #include "runtime/profile.hpp"
 #include "runtime/stats.hpp"
@@ -107,17 +108,6 @@ uint64_t tables_fingerprint() {
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-bool write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
 }
 
 // Sets a file's access and modification times to now, with the real clock's resolution
@@ -422,7 +412,7 @@ void KernelCache::Impl::write_entry(const std::string& path, const std::string& 
   std::string temp = fmt::format("{}/.tmp-{}-XXXXXX", dir, ::getpid());
   int fd = ::mkostemp(temp.data(), O_CLOEXEC);
   if (fd < 0) return warn_write(fmt::format("cannot create a file in {}: {}", dir, errno_text()));
-  bool ok = write_all(fd, header.data(), header.size()) && write_all(fd, object.data(), object.size());
+  bool ok = detail::write_all(fd, header.data(), header.size()) && detail::write_all(fd, object.data(), object.size());
   if (ok) touch_fd(fd);
   ok = ok && ::fsync(fd) == 0;
   std::string error = ok ? "" : errno_text();
