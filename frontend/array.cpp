@@ -147,6 +147,11 @@ BufferPtr Array::buffer(SourceLocation loc) const {
   return value_of(node_);
 }
 
+BufferPtr Array::device_buffer(SourceLocation loc) const {
+  node_of(*this, "device_buffer", loc);
+  return value_of(node_);
+}
+
 Array Array::reshape(const Shape& s, SourceLocation loc) const { return kiln::reshape(*this, s, loc); }
 Array Array::astype(DType t, SourceLocation loc) const { return kiln::cast(*this, t, loc); }
 Array Array::slice(const std::vector<Range>& r, SourceLocation loc) const { return kiln::slice(*this, r, loc); }

@@ -124,6 +124,9 @@ class Array {
   // Evaluates (if needed) and returns the host buffer holding the elements (row-major, the
   // storage of buffer.hpp).
   BufferPtr buffer(KILN_HERE) const;
+  // Evaluates (if needed) and returns the buffer on the array's own device: for a GPU array,
+  // device memory (its address() is a device address; its data() must not be used).
+  BufferPtr device_buffer(KILN_HERE) const;
   // Evaluates this array now; returns *this.
   const Array& eval(KILN_HERE) const;
 

@@ -1,10 +1,16 @@
 // DLPack export and import (dlpack.hpp).
 #include "frontend/dlpack.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "runtime/cuda_device.hpp"
+#include "runtime/log.hpp"
 
 namespace kiln {
 namespace {
@@ -72,17 +78,99 @@ void gather(const DLTensor& t, const Shape& shape, size_t size, char* out) {
   }
 }
 
+// The device a tensor's memory is on, as kiln names it; throws for one kiln cannot use.
+Device device_of(const DLDevice& d) {
+  switch (d.device_type) {
+    case kDLCPU:
+    case kDLCUDAHost: return Device::cpu();
+    case kDLCUDA:
+    case kDLCUDAManaged: {
+      const int count = cuda_device_count();
+      if (d.device_id < 0 || d.device_id >= count)
+        throw DeviceError(fmt::format("from_dlpack: a tensor on CUDA device {}, but {} CUDA device{} present",
+                                      d.device_id, count, count == 1 ? " is" : "s are"));
+      return Device::cuda(d.device_id);
+    }
+    default: break;
+  }
+  throw ValueError(fmt::format("from_dlpack: device type {} (kiln takes kDLCPU, kDLCUDAHost, kDLCUDA, kDLCUDAManaged)",
+                               static_cast<int>(d.device_type)));
+}
+
+// The elements of a strided device tensor, copied through the host into a new row-major
+// device buffer: the span its strides reach is downloaded, gathered, and uploaded.
+BufferPtr gather_device(const DLTensor& t, const Shape& shape, size_t size, int index) {
+  int64_t lo = 0, hi = 0;  // element offsets reached, relative to data + byte_offset
+  for (size_t d = 0; d < shape.size(); ++d) {
+    const int64_t reach = (shape[d] - 1) * t.strides[d];
+    (reach < 0 ? lo : hi) += reach;
+  }
+  const size_t span = static_cast<size_t>(hi - lo + 1) * size;
+  const char* first = static_cast<const char*>(t.data) + t.byte_offset + lo * static_cast<int64_t>(size);
+  std::vector<char> staged(span), packed(static_cast<size_t>(numel(shape)) * size);
+  cuda_download(*Buffer::wrap_device(const_cast<char*>(first), span, Device::cuda(index), nullptr), staged.data(), span);
+  DLTensor host = t;
+  host.data = staged.data();
+  host.byte_offset = static_cast<uint64_t>(-lo * static_cast<int64_t>(size));
+  gather(host, shape, size, packed.data());
+  return cuda_upload(index, packed.data(), packed.size());
+}
+
+void check_bools(const unsigned char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] > 1) throw ValueError("from_dlpack: a bool byte other than 0 or 1");
+}
+
+// Imports a device tensor (see dlpack.hpp); the checks of from_dlpack are done.
+BufferPtr import_device(DLManagedTensor* m, const Shape& shape, DType dtype, int index) {
+  const DLTensor& t = m->dl_tensor;
+  const size_t size = static_cast<size_t>(dtype_size(dtype)), bytes = static_cast<size_t>(numel(shape)) * size;
+  char* data = static_cast<char*>(t.data) + t.byte_offset;
+  const bool in_place = bytes == 0 || (compact_row_major(t) && reinterpret_cast<uintptr_t>(data) % size == 0);
+  if (!in_place) {
+    BufferPtr copy = t.strides ? gather_device(t, shape, size, index) : nullptr;
+    if (!copy) {  // compact but misaligned: the bytes as they are
+      std::vector<char> staged(bytes);
+      cuda_download(*Buffer::wrap_device(data, bytes, Device::cuda(index), nullptr), staged.data(), bytes);
+      copy = cuda_upload(index, staged.data(), bytes);
+    }
+    if (dtype == DType::Bool) {
+      std::vector<unsigned char> check(bytes);
+      cuda_download(*copy, check.data(), bytes);
+      check_bools(check.data(), bytes);
+    }
+    if (m->deleter) m->deleter(m);
+    return copy;
+  }
+  BufferPtr view = Buffer::wrap_device(bytes ? data : nullptr, bytes, Device::cuda(index), nullptr);
+  if (dtype == DType::Bool && bytes > 0) {
+    std::vector<unsigned char> check(bytes);
+    cuda_download(*view, check.data(), bytes);
+    check_bools(check.data(), bytes);
+  }
+  return Buffer::wrap_device(bytes ? data : nullptr, bytes, Device::cuda(index), [m, index](void*) {
+    try {
+      cuda_synchronize(index);  // kiln's launches reading the memory are done
+    } catch (const Error& e) {
+      log(LogLevel::Warn, "from_dlpack: waiting for cuda:{} before releasing an imported tensor: {}", index, e.what());
+    }
+    if (m->deleter) m->deleter(m);
+  });
+}
+
 }  // namespace
 
 DLManagedTensor* to_dlpack(const Array& a) {
   auto ctx = std::make_unique<ExportContext>();
-  ctx->buffer = a.buffer();
+  ctx->buffer = a.device_buffer();
+  const Device device = ctx->buffer->device();
+  if (device.is_cuda()) cuda_synchronize(device.index);  // the data complete for any stream
   ctx->shape = a.shape();
   ctx->strides.assign(ctx->shape.size(), 1);
   for (size_t d = ctx->shape.size(); d-- > 1;) ctx->strides[d - 1] = ctx->strides[d] * ctx->shape[d];
   DLTensor& t = ctx->tensor.dl_tensor;
-  t.data = ctx->buffer->data();
-  t.device = {kDLCPU, 0};
+  t.data = ctx->buffer->address();
+  t.device = device.is_cuda() ? DLDevice{kDLCUDA, device.index} : DLDevice{kDLCPU, 0};
   t.ndim = static_cast<int>(ctx->shape.size());
   t.dtype = dl_type(a.dtype());
   t.shape = ctx->shape.data();
@@ -96,10 +184,6 @@ DLManagedTensor* to_dlpack(const Array& a) {
 Array from_dlpack(DLManagedTensor* m) {
   if (!m) throw ValueError("from_dlpack: null tensor");
   const DLTensor& t = m->dl_tensor;
-  if (t.device.device_type == kDLCUDA || t.device.device_type == kDLCUDAManaged)
-    throw ValueError("from_dlpack: a CUDA device tensor; kiln's GPU device runtime is not built yet");
-  if (t.device.device_type != kDLCPU)
-    throw ValueError("from_dlpack: device type " + std::to_string(t.device.device_type) + " (only kDLCPU is supported)");
   const DType dtype = kiln_type(t.dtype);
   if (t.ndim < 0 || t.ndim > kMaxRank || (t.ndim > 0 && !t.shape))
     throw ValueError("from_dlpack: rank " + std::to_string(t.ndim) + " without a valid shape");
@@ -109,6 +193,11 @@ Array from_dlpack(DLManagedTensor* m) {
   checked_numel(shape, "from_dlpack shape");
   const size_t size = static_cast<size_t>(dtype_size(dtype)), bytes = static_cast<size_t>(numel(shape)) * size;
   if (bytes && !t.data) throw ValueError("from_dlpack: null data for shape " + shape_str(shape));
+  const Device device = device_of(t.device);
+  if (device.is_cuda()) {
+    BufferPtr buffer = import_device(m, shape, dtype, device.index);
+    return Array(make_param({dtype, std::move(shape)}, "", std::move(buffer)));
+  }
   char* data = static_cast<char*>(t.data) + t.byte_offset;
   const bool aligned = reinterpret_cast<uintptr_t>(data) % size == 0;
   const bool in_place = bytes == 0 || (compact_row_major(t) && aligned);

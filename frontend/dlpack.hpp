@@ -13,9 +13,17 @@
 // when kiln no longer uses the memory, which the producer must keep unchanged until then.
 // Any other layout (transposed, sliced, negative strides, misaligned) is copied into a new
 // row-major buffer and the deleter runs before from_dlpack returns. On an error (a dtype kiln
-// lacks, lanes != 1, a device other than the CPU, bool bytes other than 0/1) from_dlpack
-// throws ValueError and leaves the tensor to the caller (the deleter is not called).
-// Devices: kDLCPU only; a CUDA tensor is an error until kiln's device runtime exists.
+// lacks, lanes != 1, a device kiln cannot use, bool bytes other than 0/1) from_dlpack throws
+// (ValueError, or DeviceError for a CUDA device that is not there) and leaves the tensor to
+// the caller (the deleter is not called).
+//
+// Devices: kDLCPU and kDLCUDAHost (pinned host memory) import as CPU arrays; kDLCUDA and
+// kDLCUDAManaged as arrays on cuda:<device_id>. A GPU array exports as kDLCUDA. Streams: the
+// C exchange has no stream argument, so export waits for kiln's work on the device (the data
+// is complete for any stream), and import expects the producer to have finished writing.
+// An imported device tensor is wrapped in place when compact (else copied through the host);
+// when kiln lets go of it, it first waits for its own work on the device, then calls the
+// deleter.
 // dlpack.h 0.6 (Debian 12) has no DLManagedTensorVersioned; bool travels as DLPack's
 // later kDLBool code (6), 8 bits, as NumPy and PyTorch write it.
 #pragma once

@@ -45,7 +45,10 @@ int64_t bytes_of(const Node* n) { return n->numel() * dtype_size(n->dtype()); }
 
 RawPlan raw_plan(const Function& f) {
   Function opt = optimize(f);
-  Schedule s = schedule(opt, ScheduleOptions{.builtins = false, .split = false});
+  ScheduleOptions options;
+  options.builtins = false;
+  options.split = false;
+  Schedule s = schedule(opt, options);
   RawPlan p;
   p.name = f.name;
   std::unordered_map<const Node*, Binding> where;

@@ -58,10 +58,28 @@ struct Schedule {
   std::vector<NodeRef> nodes;
 };
 
-// Choices that a schedule for code outside kiln's runtime must avoid (kilnc's objects).
+// Which reductions split, and into how many slices (passes/schedule_lower.cpp): rows of at
+// least `min_row` elements, at most `max_rows` of them; each row into
+// min(max_slices, total_slices / rows, row / min_slice) slices, when that is 2 or more. The
+// count depends only on the shapes, so results do too. The defaults suit the CPU's thread
+// pool; gpu() gives a device enough blocks to fill its multiprocessors.
+struct SplitOptions {
+  int64_t max_rows = 16;
+  int64_t min_row = int64_t{1} << 15;
+  int64_t max_slices = 64;
+  int64_t total_slices = 1024;
+  int64_t min_slice = 512;
+  static SplitOptions gpu() { return {256, int64_t{1} << 15, 1024, 2048, 2048}; }
+  // The slices per row for `rows` rows of `row` elements; below 2: no split.
+  int64_t slices(int64_t rows, int64_t row) const;
+};
+
+// Choices that a schedule for code outside kiln's runtime must avoid (kilnc's objects), and
+// choices that depend on the device.
 struct ScheduleOptions {
   bool builtins = true;  // matmuls may run kiln's GEMM routine (else: row kernels)
   bool split = true;     // long reductions may split into two kernels (a size-dependent choice)
+  SplitOptions splits;
 };
 
 // Schedules the nodes of `f` (its arguments are the values already known). The caller

@@ -178,6 +178,10 @@ void Scheduler::lower_rows(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& l
   }
 }
 
+// scatter_add as a Serial kernel with an outer index per lane: a point of the coordinates
+// off the axis (which dst, idx and src share). Lanes never write the same element, and each
+// runs two phases along the axis: out = dst, then src added in idx's order, so every element
+// receives its additions in the interpreter's order.
 void Scheduler::lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan& lp) {
   kernel::Kernel& k = kb.kernel();
   k.kind = kernel::KernelKind::Serial;
@@ -185,57 +189,59 @@ void Scheduler::lower_scatter(const KernelPlan& p, KernelBuilder& kb, LaunchPlan
   const Node* dst = out->operands()[0].get();
   const Node* idx = out->operands()[1].get();
   const Node* src = out->operands()[2].get();
-  int64_t axis = out->attrs().axis;
+  const size_t axis = static_cast<size_t>(out->attrs().axis);
   int32_t ob = kb.buffer(out, true);
-  lp.outer_extent = 1;
-  {  // out = dst
+  Shape lanes = dst->shape();
+  lanes.erase(lanes.begin() + static_cast<std::ptrdiff_t>(axis));
+  k.outer = non_unit_dims(kb, lanes);
+  lp.outer_extent = numel(lanes);
+  // A phase along the axis (`extent` long): the point of (this lane, axis index r).
+  auto axis_phase = [&](int64_t extent) {
     k.phases.emplace_back();
     kernel::Phase& ph = k.phases.back();
-    ph.inner = non_unit_dims(kb, dst->shape());
-    PhaseBuilder pb(kb, ph);
-    std::vector<int32_t> point = pb.unflatten(pb.inner_index(), dst->shape());
-    int32_t v = pb.value(dst, point);
-    ph.stores.push_back({ob, pb.flatten(point, dst->shape()), v});
+    ph.inner = non_unit_dims(kb, Shape{extent});
+    auto pb = std::make_unique<PhaseBuilder>(kb, ph);
+    std::vector<int32_t> point = pb->unflatten(pb->outer_index(), lanes);
+    point.insert(point.begin() + static_cast<std::ptrdiff_t>(axis), extent == 1 ? pb->const_i64(0) : pb->inner_index());
+    return std::make_pair(std::move(pb), point);
+  };
+  const int64_t n = dst->shape()[axis];
+  {  // out = dst
+    auto [pb, point] = axis_phase(n);
+    k.phases.back().stores.push_back({ob, pb->flatten(point, dst->shape()), pb->value(dst, point)});
   }
-  int64_t n = dst->shape()[axis];
   if (n == 0 || idx->numel() == 0) return;
-  k.phases.emplace_back();
+  auto [pb, point] = axis_phase(idx->shape()[axis]);
   kernel::Phase& ph = k.phases.back();
-  ph.inner = non_unit_dims(kb, idx->shape());
-  PhaseBuilder pb(kb, ph);
-  std::vector<int32_t> point = pb.unflatten(pb.inner_index(), idx->shape());
-  int32_t i = pb.value(idx, point);
-  if (idx->dtype() != DType::I64) i = pb.op(Op::Cast, DType::I64, {i});
-  int32_t d = pb.dim(n), zero = pb.const_i64(0);
+  int32_t i = pb->value(idx, point);
+  if (idx->dtype() != DType::I64) i = pb->op(Op::Cast, DType::I64, {i});
+  int32_t d = pb->dim(n), zero = pb->const_i64(0);
   // i < 0 means i + n; still out of range: dropped (the element is written back unchanged).
-  int32_t wrapped = pb.op(Op::Where, DType::I64, {pb.op(Op::Lt, DType::Bool, {i, zero}), pb.add(i, d), i});
-  int32_t ok = pb.op(Op::LogicalAnd, DType::Bool,
-                     {pb.op(Op::Ge, DType::Bool, {wrapped, zero}), pb.op(Op::Lt, DType::Bool, {wrapped, d})});
+  int32_t wrapped = pb->op(Op::Where, DType::I64, {pb->op(Op::Lt, DType::Bool, {i, zero}), pb->add(i, d), i});
+  int32_t ok = pb->op(Op::LogicalAnd, DType::Bool,
+                      {pb->op(Op::Ge, DType::Bool, {wrapped, zero}), pb->op(Op::Lt, DType::Bool, {wrapped, d})});
   std::vector<int32_t> target = point;
-  target[axis] = pb.op(Op::Clamp, DType::I64, {wrapped, zero, pb.op(Op::Sub, DType::I64, {d, pb.const_i64(1)})});
-  int32_t flat = pb.flatten(target, dst->shape());
+  target[axis] = pb->op(Op::Clamp, DType::I64, {wrapped, zero, pb->op(Op::Sub, DType::I64, {d, pb->const_i64(1)})});
+  int32_t flat = pb->flatten(target, dst->shape());
   kernel::Inst load;
   load.kind = kernel::Inst::Kind::Load;
   load.type = out->dtype();
   load.imm = ob;
   load.args = {flat};
-  int32_t cur = pb.inst(load);
-  int32_t sum = pb.op(Op::Add, out->dtype(), {cur, pb.value(src, point)});
-  ph.stores.push_back({ob, flat, pb.op(Op::Where, out->dtype(), {ok, sum, cur})});
+  int32_t cur = pb->inst(load);
+  int32_t sum = pb->op(Op::Add, out->dtype(), {cur, pb->value(src, point)});
+  ph.stores.push_back({ob, flat, pb->op(Op::Where, out->dtype(), {ok, sum, cur})});
 }
 
-// A reduction of a few long rows is split: a first kernel reduces kSplits equal slices of
-// each row in parallel into partial results (floating sums and products widened to f64), a
-// second combines the slices in order, reduces the few elements left over, merges the two
-// and stores the results and their epilogues. The split never depends on the thread count,
-// so results do not either.
-constexpr int64_t kSplits = 64;
-constexpr int64_t kSplitMaxRows = 16;
-constexpr int64_t kSplitMinRow = int64_t{1} << 15;
-
+// A reduction of a few long rows is split: a first kernel reduces equal slices of each row
+// in parallel into partial results (floating sums and products widened to f64), a second
+// combines the slices in order, reduces the few elements left over, merges the two and
+// stores the results and their epilogues. The slice count (SplitOptions) depends on the
+// shapes only, never on the thread count, so results do not either; it reaches the kernels
+// as a dim, so another count compiles nothing new.
 bool Scheduler::splittable(const KernelPlan& p) const {
   if (!options_.split || p.kind != kernel::KernelKind::Rows) return false;
-  if (numel(p.space.kept()) > kSplitMaxRows || numel(p.space.reduced()) < kSplitMinRow) return false;
+  if (options_.splits.slices(numel(p.space.kept()), numel(p.space.reduced())) < 2) return false;
   std::unordered_set<const Node*> reds(p.reductions.begin(), p.reductions.end());
   std::unordered_set<const Node*> self(p.outputs.begin(), p.outputs.end());
   for (const Node* r : p.reductions) {
@@ -285,10 +291,11 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
                             std::vector<LaunchPlan>& out, const Node*& current) {
   const RowSpace& sp = p.space;
   Shape kept = sp.kept(), reduced = sp.reduced();
+  const int64_t row = numel(reduced), splits = options_.splits.slices(numel(kept), row);
   Shape sliced = kept;
-  sliced.push_back(kSplits);
-  // kSplits slices of `slice` elements each, then a tail of fewer than kSplits elements.
-  const int64_t row = numel(reduced), slice = row / kSplits, tail = row - slice * kSplits;
+  sliced.push_back(splits);
+  // `splits` slices of `slice` elements each, then a tail of fewer than `splits` elements.
+  const int64_t slice = row / splits, tail = row - slice * splits;
   // The row-space point of reduced element g of the row at outer point `outer`.
   auto row_point = [&](PhaseBuilder& pb, const std::vector<int32_t>& outer, int32_t g) {
     return interleave(sp, outer, pb.unflatten(g, reduced));
@@ -302,7 +309,7 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
     PhaseBuilder pb(kb, k.phases.back());
     std::vector<int32_t> outer = pb.unflatten(pb.outer_index(), outer_shape);
     int32_t r = extent == 1 ? pb.const_i64(0) : pb.inner_index();
-    int32_t base = sliced_base ? pb.mul(outer.back(), pb.dim(slice)) : pb.dim(slice * kSplits);
+    int32_t base = sliced_base ? pb.mul(outer.back(), pb.dim(slice)) : pb.dim(slice * splits);
     std::vector<int32_t> point = row_point(pb, outer, pb.add(base, r));
     std::vector<int32_t> accs;
     for (const Node* red : p.reductions) {
@@ -359,7 +366,7 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
   {
     k.phases.emplace_back();
     k.phases.back().kind = kernel::Phase::Kind::Reduce;
-    k.phases.back().inner = non_unit_dims(kb, Shape{kSplits});
+    k.phases.back().inner = non_unit_dims(kb, Shape{splits});
     PhaseBuilder pb(kb, k.phases.back());
     std::vector<int32_t> at = pb.unflatten(pb.outer_index(), kept);
     at.push_back(pb.inner_index());
@@ -496,3 +503,12 @@ std::vector<LaunchPlan> Scheduler::lower(const KernelPlan& p, const std::unorder
 }
 
 }  // namespace kiln::scheduling
+
+namespace kiln {
+
+int64_t SplitOptions::slices(int64_t rows, int64_t row) const {
+  if (rows < 1 || rows > max_rows || row < min_row) return 0;
+  return std::min({max_slices, total_slices / rows, row / std::max<int64_t>(min_slice, 1)});
+}
+
+}  // namespace kiln

@@ -12,12 +12,13 @@
 #include <array>
 #include <cstdlib>
 #include <mutex>
-#include <unordered_map>
 
 #include "compiler/cuda/cuda_source.hpp"
 #include "compiler/cuda/nvrtc.hpp"
+#include "runtime/atomic_file.hpp"
 #include "runtime/cuda_device_state.hpp"
 #include "runtime/cuda_emu_backend.hpp"
+#include "runtime/dump.hpp"
 #include "runtime/kernel_cache.hpp"
 
 namespace kiln {
@@ -34,15 +35,35 @@ struct Launch {
 // The CUDA C generator's settings: part of the key, and fixed per process.
 cuda::CudaOptions generator_options() { return {}; }
 
+// With dumps on (KILN_DUMP), a unit NVRTC rejects is kept as <dump dir>/nvrtc-error-<symbol>.cu;
+// returns that path, or "" when not dumping or when it cannot be written.
+std::string keep_rejected_source(const std::string& source, const std::string& symbol) {
+  const std::string dir = dump_dir();
+  if (dir.empty() || !detail::make_directories(dir).empty()) return "";
+  const std::string path = fmt::format("{}/nvrtc-error-{}.cu", dir, symbol);
+  return detail::write_file_atomically(path, source).empty() ? path : "";
+}
+
 // Compiles one translation unit for sm_<arch>: CUBIN when NVRTC produces one, else PTX
 // (NUL-terminated, as cuModuleLoadData expects); cuModuleLoadData tells them apart itself.
-std::vector<char> compile_unit(const std::string& source, const std::string& symbol, int arch) {
-  cuda::NvrtcOutput out = cuda::nvrtc_compile(source, symbol + ".cu", arch, true);
+}  // namespace
+
+std::vector<char> cuda_compile_unit(const std::string& source, const std::string& symbol, int arch) {
+  cuda::NvrtcOutput out;
+  try {
+    out = cuda::nvrtc_compile(source, symbol + ".cu", arch, true);
+  } catch (const cuda::NvrtcError& e) {
+    const std::string kept = keep_rejected_source(source, symbol);
+    if (kept.empty()) throw;
+    throw cuda::NvrtcError(fmt::format("{}\nThe CUDA C: {}", e.what(), kept));
+  }
   if (!out.cubin.empty()) return out.cubin;
   std::vector<char> ptx(out.ptx.begin(), out.ptx.end());
   ptx.push_back('\0');
   return ptx;
 }
+
+namespace {
 
 std::pair<void*, std::function<void()>> load_module(int index, const std::vector<char>& image,
                                                     const std::string& symbol) {
@@ -78,7 +99,7 @@ KernelCache* make_cache(int index) {
     return fmt::format("{:016x}", fnv(cuda::cuda_source(k, kernel::kernel_symbol(k), generator_options())));
   };
   b.compile = [arch = p.arch()](const kernel::Kernel& k, const std::string& symbol) {
-    return compile_unit(cuda::cuda_source(k, symbol, generator_options()), symbol, arch);
+    return cuda_compile_unit(cuda::cuda_source(k, symbol, generator_options()), symbol, arch);
   };
   b.load_handle = [index](const std::vector<char>& image, const std::string& symbol) {
     return load_module(index, image, symbol);
@@ -143,19 +164,13 @@ KernelLauncher prepare_kernel(const kernel::Kernel& k, int index) {
   };
 }
 
-// The GEMM kernels, compiled once per device and dtype (memory only: two small kernels).
+// The GEMM kernel of a dtype, through the device's kernel cache (memory and disk) like any
+// generated kernel.
 std::shared_ptr<const CompiledKernel> gemm_kernel(int index, bool f64) {
-  static std::mutex mu;
-  static auto* kernels = new std::unordered_map<int, std::shared_ptr<const CompiledKernel>>();
-  std::lock_guard<std::mutex> lock(mu);
-  auto& slot = (*kernels)[index * 2 + (f64 ? 1 : 0)];
-  if (!slot) {
-    const std::string symbol = cuda::gemm_symbol(f64);
-    const std::string source = std::string(cuda::cuda_prelude()) + "\n" + cuda::gemm_kernel_code(f64, symbol);
-    auto [handle, unload] = load_module(index, compile_unit(source, symbol, cuda_device_properties(index).arch()), symbol);
-    slot = std::make_shared<const CompiledKernel>(handle, 0, std::move(unload));
-  }
-  return slot;
+  const std::string symbol = cuda::gemm_symbol(f64);
+  const std::string source = std::string(cuda::cuda_prelude()) + "\n" + cuda::gemm_kernel_code(f64, symbol);
+  const int arch = cuda_device_properties(index).arch();
+  return cache_for(index).get_unit(symbol, source, [&] { return cuda_compile_unit(source, symbol, arch); });
 }
 
 BuiltinLauncher prepare_builtin(Builtin builtin, const std::vector<int64_t>& args, DType dtype, int index) {
@@ -194,6 +209,7 @@ std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int ind
   target.copy = [](const Buffer& src) { return cuda_copy(src); };
   target.split = false;
   target.device = Device::cuda(index);
+  target.schedule.splits = SplitOptions::gpu();
   return execute(
       pending, [index](const kernel::Kernel& k) { return prepare_kernel(k, index); }, fmt::format("cuda:{}", index),
       cuda_kernel_source(), [index](Builtin b, const std::vector<int64_t>& args, DType t) { return prepare_builtin(b, args, t, index); },

@@ -6,8 +6,9 @@
 // buffers are device allocations (cuda_device.hpp); launches go to the device's stream and
 // run asynchronously until something reads a value back.
 //
-// With KILN_DUMP=<dir>, each kernel's CUDA C is written to <dir>/<symbol>.cu before it is
-// compiled, and an NVRTC error names that file.
+// With KILN_DUMP=<dir>, each evaluation's dump holds its kernels' CUDA C
+// (kernel-NN-k<hash>.cu), and a unit NVRTC rejects is written to <dir>/nvrtc-error-<symbol>.cu,
+// which the error names (the evaluation's own dump is not written when its kernels fail).
 #pragma once
 
 #include "runtime/executor.hpp"
@@ -20,5 +21,10 @@ std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int ind
 
 // The kernel cache of cuda:index (created on first use; throws DeviceError without it).
 KernelCache& cuda_kernel_cache(int index);
+
+// Compiles a CUDA C translation unit defining `symbol` for sm_<arch>: CUBIN, or PTX when NVRTC
+// gives no CUBIN. A rejected unit throws cuda::NvrtcError with NVRTC's log, naming the kept
+// source file when dumping (above).
+std::vector<char> cuda_compile_unit(const std::string& source, const std::string& symbol, int arch);
 
 }  // namespace kiln

@@ -80,6 +80,16 @@ std::vector<BufferPtr> interpret_pending(const std::vector<NodeRef>& pending) {
   return interpret(f);
 }
 
+// cuda-emu runs host memory and chunks, with the GPU's schedule choices (what it tests).
+const ExecTarget& cuda_emu_target() {
+  static const ExecTarget t = [] {
+    ExecTarget t = host_target();
+    t.schedule.splits = SplitOptions::gpu();
+    return t;
+  }();
+  return t;
+}
+
 std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending) {
   switch (kind) {
     case BackendKind::Llvm:
@@ -92,7 +102,8 @@ std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending
     case BackendKind::Kernels:
       return execute(pending, evaluator_launcher, "kernels");
     case BackendKind::CudaEmu:
-      return execute(pending, prepare_cuda_emu_kernel, "cuda-emu", cuda_kernel_source(), prepare_cuda_emu_builtin);
+      return execute(pending, prepare_cuda_emu_kernel, "cuda-emu", cuda_kernel_source(), prepare_cuda_emu_builtin,
+                     cuda_emu_target());
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};
@@ -163,7 +174,7 @@ std::vector<DumpText> dump_stages(const std::vector<NodeRef>& roots, const DumpO
       return interp_dump(function_of(roots), options);
     }
     case BackendKind::Kernels: return dump_schedule(roots, options);
-    case BackendKind::CudaEmu: return dump_schedule(roots, options, cuda_kernel_source());
+    case BackendKind::CudaEmu: return dump_schedule(roots, options, cuda_kernel_source(), cuda_emu_target().schedule);
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};

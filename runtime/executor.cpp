@@ -245,10 +245,8 @@ void launch(const CachedLaunch& l, void* const* buffers, const uint64_t* params,
       total = l.elementwise_extent;
       grain = kElementwiseGrain;
       break;
-    case kernel::KernelKind::Rows: total = l.outer_extent; break;
-    case kernel::KernelKind::Serial:
-      l.run(buffers, dims, params, 0, l.outer_extent);
-      return;
+    case kernel::KernelKind::Rows:
+    case kernel::KernelKind::Serial: total = l.outer_extent; break;
   }
   if (total <= 0) return;
   if (!split) return l.run(buffers, dims, params, 0, total);
@@ -281,12 +279,12 @@ PipelineOptions watch_passes(StageDump* stages) {
 
 // The passes and the scheduler on the pending function `g`: sets `opt` to the optimised
 // function and returns its schedule. Records both in `stages` when dumping.
-Schedule plan(const Function& g, Function& opt, StageDump* stages) {
+Schedule plan(const Function& g, Function& opt, StageDump* stages, const ScheduleOptions& options) {
   opt = optimize(g, watch_passes(stages));
   Schedule s;
   {
     detail::ProfileScope scope("schedule", "schedule");
-    s = schedule(opt);
+    s = schedule(opt, options);
   }
   if (stages) stages->add_schedule(opt, s);
   return s;
@@ -311,12 +309,12 @@ void launch_profiled(const CachedLaunch& l, void* const* buffers, const uint64_t
 std::shared_ptr<const CachedSchedule> find_or_plan(const Function& g, std::vector<uint64_t> key,
                                                    const std::vector<NodeRef>& nodes, const PrepareKernel& prepare,
                                                    const PrepareBuiltin& prepare_builtin, const std::string& backend,
-                                                   StageDump* stages) {
+                                                   const ScheduleOptions& options, StageDump* stages) {
   uint64_t h = hash_key(key);
   if (!stages)
     if (std::shared_ptr<const CachedSchedule> hit = schedule_cache().find(h, backend, key)) return hit;
   Function opt;
-  Schedule s = plan(g, opt, stages);
+  Schedule s = plan(g, opt, stages, options);
   auto c = make_cached(s, nodes, opt);
   c->backend = backend;
   c->key = std::move(key);
@@ -382,13 +380,16 @@ BuiltinLauncher host_builtin_launcher(Builtin builtin, const std::vector<int64_t
 }
 
 const ExecTarget& host_target() {
-  static const ExecTarget t{[](size_t bytes) { return host_allocate(bytes); },
-                            [](const Buffer& src) {
-                              BufferPtr copy = host_allocate(src.bytes());
-                              std::memcpy(copy->data(), src.data(), src.bytes());
-                              return copy;
-                            },
-                            true};
+  static const ExecTarget t = [] {
+    ExecTarget t;
+    t.allocate = [](size_t bytes) { return host_allocate(bytes); };
+    t.copy = [](const Buffer& src) {
+      BufferPtr copy = host_allocate(src.bytes());
+      std::memcpy(copy->data(), src.data(), src.bytes());
+      return copy;
+    };
+    return t;
+  }();
   return t;
 }
 
@@ -417,7 +418,8 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
     GraphReadLock lock = lock_graph_for_reading();
     Function g;
     std::vector<uint64_t> key = structure_key(results, nodes, g);
-    cached = find_or_plan(g, std::move(key), nodes, prepare, prepare_builtin, backend, stages ? &*stages : nullptr);
+    cached = find_or_plan(g, std::move(key), nodes, prepare, prepare_builtin, backend, target.schedule,
+                          stages ? &*stages : nullptr);
     values.resize(static_cast<size_t>(cached->num_slots));
     for (size_t i = 0; i < nodes.size(); ++i) {
       const Node& n = *nodes[i];
@@ -451,7 +453,7 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
 }
 
 std::vector<DumpText> dump_schedule(const std::vector<NodeRef>& results, const DumpOptions& options,
-                                    const KernelSource& source) {
+                                    const KernelSource& source, const ScheduleOptions& schedule_options) {
   StageDump stages(options, source);
   {
     GraphReadLock lock = lock_graph_for_reading();
@@ -459,7 +461,7 @@ std::vector<DumpText> dump_schedule(const std::vector<NodeRef>& results, const D
     Function g;
     structure_key(results, nodes, g);
     Function opt;
-    plan(g, opt, &stages);
+    plan(g, opt, &stages, schedule_options);
   }
   return stages.finish();
 }

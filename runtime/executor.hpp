@@ -42,6 +42,9 @@ struct ExecTarget {
   bool split = true;
   // Where the buffers are: every argument's value must be there (launches get raw addresses).
   Device device = Device::cpu();
+  // The scheduler's device-dependent choices (the schedule cache is per backend name, so a
+  // backend keeps one setting).
+  ScheduleOptions schedule;
 };
 // Host memory (host_allocator.hpp), chunks over the thread pool.
 const ExecTarget& host_target();
@@ -59,6 +62,6 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
 // (the backend's code texts aside): the graphs around each pass, the schedule, its kernels
 // and the picture (see runtime/dump.hpp).
 std::vector<DumpText> dump_schedule(const std::vector<NodeRef>& results, const DumpOptions& options,
-                                    const KernelSource& source = {});
+                                    const KernelSource& source = {}, const ScheduleOptions& schedule_options = {});
 
 }  // namespace kiln

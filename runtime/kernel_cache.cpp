@@ -219,11 +219,14 @@ struct KernelCache::Impl {
   int writes_since_scan = 0;
   bool warned_write = false;
 
+  // `what`: "kernel" (a kernel IR hash) or "unit" (the hash of a unit's whole source).
+  std::string key_for(const char* what, uint64_t hash) const {
+    return fmt::format("kiln-version {}; format {}; tables {:016x}; {} {:016x}; backend {}; target {}; options {}",
+                       KILN_VERSION, kFormatVersion, tables_fingerprint(), what, hash, backend.name,
+                       backend.target_id, options.options_key);
+  }
   std::string key_for(uint64_t hash, const kernel::Kernel& k) const {
-    std::string key =
-        fmt::format("kiln-version {}; format {}; tables {:016x}; kernel {:016x}; backend {}; target {}; options {}",
-                    KILN_VERSION, kFormatVersion, tables_fingerprint(), hash, backend.name, backend.target_id,
-                    options.options_key);
+    std::string key = key_for("kernel", hash);
     if (backend.source_key) key += "; source " + backend.source_key(k);
     return key;
   }
@@ -240,8 +243,15 @@ struct KernelCache::Impl {
     return fmt::format("{:016x}-{:016x}{}", hash, hash_bytes(key.data(), key.size(), hash), kEntrySuffix);
   }
 
-  KernelPtr get(const kernel::Kernel& k);
-  KernelPtr load_or_compile(const kernel::Kernel& k, uint64_t hash);
+  // What to look up or build: the hash naming it in memory, its symbol, its full key, and
+  // how to compile it on a miss.
+  struct Item {
+    uint64_t hash;
+    std::string symbol, key;
+    std::function<std::vector<char>()> compile;
+  };
+  KernelPtr get(const Item& item);
+  KernelPtr load_or_compile(const Item& item);
   KernelPtr remember(uint64_t hash, KernelPtr kernel, std::vector<KernelPtr>& evicted);
   std::optional<std::vector<char>> read_entry(const std::string& path, const std::string& key, std::string& why) const;
   void write_entry(const std::string& path, const std::string& key, const std::vector<char>& object);
@@ -251,8 +261,8 @@ struct KernelCache::Impl {
   std::string why_missing(uint64_t hash, const std::string& key, const std::string& name);
 };
 
-KernelCache::Impl::KernelPtr KernelCache::Impl::get(const kernel::Kernel& k) {
-  uint64_t hash = kernel::kernel_hash(k);
+KernelCache::Impl::KernelPtr KernelCache::Impl::get(const Item& item) {
+  const uint64_t hash = item.hash;
   std::promise<KernelPtr> promise;
   {
     std::unique_lock lock(mutex);
@@ -275,7 +285,7 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::get(const kernel::Kernel& k) {
   KernelPtr kernel;
   std::vector<KernelPtr> evicted;  // released after the lock: unloading code takes time
   try {
-    kernel = load_or_compile(k, hash);
+    kernel = load_or_compile(item);
   } catch (...) {
     std::lock_guard lock(mutex);
     in_flight.erase(hash);
@@ -303,9 +313,10 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::remember(uint64_t hash, KernelPt
   return kernel;
 }
 
-KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const kernel::Kernel& k, uint64_t hash) {
-  std::string symbol = kernel::kernel_symbol(k);
-  std::string key = key_for(hash, k);
+KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const Item& item) {
+  const uint64_t hash = item.hash;
+  const std::string& symbol = item.symbol;
+  const std::string& key = item.key;
   std::string name = file_name(hash, key);
   std::string path = dir.empty() ? "" : dir + "/" + name;
   std::string why = "new kernel";
@@ -335,7 +346,7 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const kernel::Ke
   detail::ProfileScope scope("compile", "compile " + symbol);
   if (scope.active()) scope.set_args(fmt::format(R"("hash": "{:016x}", "why": "{}")", hash, detail::json_escape(why)));
   auto t0 = std::chrono::steady_clock::now();
-  std::vector<char> object = backend.compile(k, symbol);
+  std::vector<char> object = item.compile();
   double ms = ms_since(t0);
   detail::count_compile(ms);
   log(LogLevel::Debug, "kernel {}: compiled in {:.3f} ms ({})", symbol, ms, why);
@@ -536,7 +547,18 @@ KernelCache::KernelCache(CacheBackend backend, CacheOptions options) : impl_(std
 
 KernelCache::~KernelCache() = default;
 
-std::shared_ptr<const CompiledKernel> KernelCache::get(const kernel::Kernel& k) { return impl_->get(k); }
+std::shared_ptr<const CompiledKernel> KernelCache::get(const kernel::Kernel& k) {
+  const uint64_t hash = kernel::kernel_hash(k);
+  std::string symbol = kernel::kernel_symbol(k);
+  std::string key = impl_->key_for(hash, k);
+  return impl_->get({hash, symbol, std::move(key), [&] { return impl_->backend.compile(k, symbol); }});
+}
+
+std::shared_ptr<const CompiledKernel> KernelCache::get_unit(const std::string& symbol, const std::string& source,
+                                                            const std::function<std::vector<char>()>& compile) {
+  const uint64_t hash = hash_bytes(source.data(), source.size(), 0);
+  return impl_->get({hash, symbol, impl_->key_for("unit", hash), compile});
+}
 
 const std::string& KernelCache::dir() const { return impl_->dir; }
 

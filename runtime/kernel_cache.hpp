@@ -93,6 +93,11 @@ class KernelCache {
   // disk). Thread-safe; two threads or processes compiling the same kernel both get a
   // correct kernel. Counts hits, misses and compile time in stats().
   std::shared_ptr<const CompiledKernel> get(const kernel::Kernel& k);
+  // The same for a unit that is not generated from kernel IR (a backend's own routine, such
+  // as the CUDA GEMM): `source` is its whole text (the key holds its hash), `symbol` the
+  // entry point, `compile` builds the object bytes on a miss.
+  std::shared_ptr<const CompiledKernel> get_unit(const std::string& symbol, const std::string& source,
+                                                 const std::function<std::vector<char>()>& compile);
 
   // The disk directory in use, or empty when memory only.
   const std::string& dir() const;

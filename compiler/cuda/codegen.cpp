@@ -2,9 +2,9 @@
 //
 // The kernel reads its launch words once (typed buffer pointers b<i>, dims d<i>, parameter
 // bits p<i>, the range kiln_begin..kiln_end), then runs one of three loop structures
-// (cuda_source.hpp): a grid-stride loop over the flat range (Elementwise), or rows o
-// grid-stride over blocks with each phase's inner loop strided over the block's threads (Rows;
-// Serial kernels are the same loops on one thread). A phase body becomes one `const` C
+// (cuda_source.hpp): a grid-stride loop over the flat range (Elementwise), rows o grid-stride
+// over blocks with each phase's inner loop strided over the block's threads (Rows), or an
+// outer index o per thread with its inner loops in order (Serial). A phase body becomes one `const` C
 // variable per instruction, v<phase>_<index>, so the code reads like the kernel IR.
 //
 // A Reduce phase keeps, per reduction, one partial value per thread (kiln_p<acc>, in the
@@ -62,7 +62,7 @@ class KernelWriter {
  public:
   KernelWriter(const kernel::Kernel& k, const std::string& symbol, const CudaOptions& o) : k_(k), symbol_(symbol) {
     serial_ = k.kind == kernel::KernelKind::Serial;
-    block_ = serial_ ? 1 : k.kind == kernel::KernelKind::Elementwise ? o.elementwise_block : o.rows_block;
+    block_ = k.kind == kernel::KernelKind::Rows ? o.rows_block : o.elementwise_block;
     KILN_CHECK(block_ >= 1 && block_ <= 1024) << "CUDA codegen: block size " << block_;
     KILN_CHECK(k.kind != kernel::KernelKind::Rows || block_ % 32 == 0)
         << "CUDA codegen: a Rows block must be whole warps, not " << block_;
@@ -131,11 +131,30 @@ class KernelWriter {
   void elementwise() {
     const bool flat = k_.phases[0].inner.empty();
     line(1, "const long long kiln_stride = (long long)gridDim.x * {};", block_);
-    line(1, "for (long long i = kiln_begin + (long long)blockIdx.x * {} + threadIdx.x; i < kiln_end; i += kiln_stride) {{",
-         block_);
-    line(2, flat ? "const long long o = i, r = 0;" : "const long long o = i / n0, r = i % n0;");
+    line(1, "const long long kiln_first = kiln_begin + (long long)blockIdx.x * {} + threadIdx.x;", block_);
+    if (!flat) {
+      // (o, r) of i, divided once per thread and then stepped by the stride's quotient and
+      // remainder: no division per element. n0 > 0 wherever the range is not empty.
+      line(1, "if (kiln_first >= kiln_end) return;");
+      line(1, "long long o = kiln_idiv(kiln_first, n0), r = kiln_imod(kiln_first, n0);");
+      line(1, "const long long kiln_step_o = kiln_idiv(kiln_stride, n0), kiln_step_r = kiln_imod(kiln_stride, n0);");
+    }
+    line(1, std::string("for (long long i = kiln_first; i < kiln_end; i += kiln_stride) {"));
+    if (flat) {
+      line(2, "const long long o = i, r = 0;");
+      body(0, 2);
+      stores(0, 2);
+      line(1, "}");
+      return;
+    }
     body(0, 2);
     stores(0, 2);
+    line(2, "r += kiln_step_r;");
+    line(2, "o += kiln_step_o;");
+    line(2, "if (r >= n0) {");
+    line(3, "r -= n0;");
+    line(3, "++o;");
+    line(2, "}");
     line(1, "}");
   }
 
@@ -152,7 +171,12 @@ class KernelWriter {
         }
       }
     }
-    line(1, "for (long long o = kiln_begin + blockIdx.x; o < kiln_end; o += gridDim.x) {");
+    if (serial_)  // an outer index per thread, its inner loops in order
+      line(1, "for (long long o = kiln_begin + (long long)blockIdx.x * {0} + threadIdx.x; o < kiln_end; "
+              "o += (long long)gridDim.x * {0}) {{",
+           block_);
+    else
+      line(1, "for (long long o = kiln_begin + blockIdx.x; o < kiln_end; o += gridDim.x) {");
     for (const kernel::Phase& p : k_.phases)
       for (const kernel::Reduction& red : p.reductions) line(2, "{} acc{};", reg_type(red.type), red.acc);
     for (size_t p = 0; p < k_.phases.size(); ++p) {
@@ -269,8 +293,8 @@ class KernelWriter {
           e = detail::from_memory(fmt::format("b{}[{}]", in.imm, arg(0)), in.type);
           break;
         case kernel::Inst::Kind::Acc: e = fmt::format("acc{}", in.imm); break;
-        case kernel::Inst::Kind::IDiv: e = arg(0) + " / " + arg(1); break;  // both >= 0
-        case kernel::Inst::Kind::IMod: e = arg(0) + " % " + arg(1); break;
+        case kernel::Inst::Kind::IDiv: e = fmt::format("kiln_idiv({}, {})", arg(0), arg(1)); break;
+        case kernel::Inst::Kind::IMod: e = fmt::format("kiln_imod({}, {})", arg(0), arg(1)); break;
       }
       line(indent, "const {} v{}_{} = {};", reg_type(in.type), p, i, e);
     }
@@ -325,7 +349,7 @@ int64_t grid_blocks(const CudaKernel& kernel, int64_t begin, int64_t end, int64_
   switch (kernel.kind) {
     case kernel::KernelKind::Elementwise: return std::min(max_blocks, (n + kernel.block - 1) / kernel.block);
     case kernel::KernelKind::Rows: return std::min(max_blocks, n);
-    case kernel::KernelKind::Serial: return 1;
+    case kernel::KernelKind::Serial: return std::min(max_blocks, (n + kernel.block - 1) / kernel.block);
   }
   return 0;
 }

@@ -17,8 +17,9 @@
 // - Rows: one row (outer index) per block at a time, grid-stride over the rows; each Reduce
 //   phase is a block reduction in a fixed tree (see the prelude), so results depend only on
 //   the data, the extents and the block size, which the code generator fixes;
-// - Serial: one thread (grid 1, block 1), running the kernel IR in its order (scatter_add's
-//   additions happen in the same order as on the CPU; no atomics, deterministic).
+// - Serial: one outer index per thread, grid-stride; each thread runs its index's phases and
+//   their inner loops in order (scatter_add: a thread per lane off the axis adds that lane's
+//   updates in the CPU's order; no atomics, deterministic).
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,7 @@
 namespace kiln::cuda {
 
 struct CudaOptions {
-  int elementwise_block = 256;  // threads per block of Elementwise kernels
+  int elementwise_block = 256;  // threads per block of Elementwise and Serial kernels
   int rows_block = 256;         // threads per block of Rows kernels: a multiple of 32, <= 1024
   // Launch words passed by value up to this count (4 KiB of kernel parameters: 512 words);
   // beyond it the words go to a device buffer.
@@ -66,7 +67,7 @@ std::vector<uint64_t> launch_words(const kernel::Kernel& k, void* const* buffers
                                    const uint64_t* params, int64_t begin, int64_t end);
 
 // The grid for a chunk [begin, end) of a kernel: enough blocks to cover it (a block per
-// `block` elements or per row), at most `max_blocks` (the loops are grid-stride, so any
+// `block` elements or outer indices, or per row), at most `max_blocks` (the loops are grid-stride, so any
 // count >= 1 is correct); 0 when the chunk is empty.
 int64_t grid_blocks(const CudaKernel& kernel, int64_t begin, int64_t end, int64_t max_blocks);
 

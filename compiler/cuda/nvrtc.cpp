@@ -173,8 +173,8 @@ NvrtcOutput nvrtc_compile(const std::string& source, const std::string& name, in
   NvrtcOutput out;
   out.log = prog.log();
   if (r != kNvrtcSuccess)
-    throw RuntimeError(fmt::format("NVRTC could not compile {} for sm_{} ({}):\n{}", name, arch, a.get_error_string(r),
-                                   out.log));
+    throw NvrtcError(fmt::format("NVRTC could not compile {} for sm_{} ({}):\n{}", name, arch, a.get_error_string(r),
+                                 out.log));
   size_t n = 0;
   check(a, a.get_ptx_size(prog.get(), &n), "nvrtcGetPTXSize");
   out.ptx.assign(n, '\0');

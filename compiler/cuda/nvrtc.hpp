@@ -8,7 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/error.hpp"
+
 namespace kiln::cuda {
+
+// NVRTC rejected a translation unit (the message holds its log).
+class NvrtcError : public RuntimeError {
+ public:
+  using RuntimeError::RuntimeError;
+};
 
 struct NvrtcVersion {
   int major = 0, minor = 0;
@@ -33,8 +41,9 @@ struct NvrtcOutput {
 // the target is the real architecture (machine code and PTX), else the virtual one (PTX).
 std::vector<std::string> nvrtc_options(int arch, bool cubin);
 
-// Compiles a CUDA C translation unit for sm_<arch>. A compile error throws RuntimeError whose
-// message holds `name`, the architecture and NVRTC's log; a missing NVRTC throws too.
+// Compiles a CUDA C translation unit for sm_<arch>. A compile error throws NvrtcError whose
+// message holds `name`, the architecture and NVRTC's log; a missing NVRTC throws
+// RuntimeError.
 NvrtcOutput nvrtc_compile(const std::string& source, const std::string& name, int arch, bool cubin);
 
 }  // namespace kiln::cuda

@@ -176,6 +176,14 @@ KILN_D unsigned int kiln_to_u32(double x) { return !(x > 0.0) ? 0u : x >= 429496
 KILN_SIGNED_DIV(int, unsigned int)
 KILN_SIGNED_DIV(long long, unsigned long long)
 #undef KILN_SIGNED_DIV
+// Index division and remainder (both >= 0, divisor > 0, kernel.hpp's IDiv/IMod): the GPU has
+// no 64-bit divider, so operands that fit in 32 bits take the 32-bit path.
+KILN_D long long kiln_idiv(long long a, long long b) {
+  return ((unsigned long long)(a | b) >> 32) == 0 ? (long long)((unsigned int)a / (unsigned int)b) : a / b;
+}
+KILN_D long long kiln_imod(long long a, long long b) {
+  return ((unsigned long long)(a | b) >> 32) == 0 ? (long long)((unsigned int)a % (unsigned int)b) : a % b;
+}
 template <class T>
 KILN_D T kiln_imin(T a, T b) { return b < a ? b : a; }
 template <class T>

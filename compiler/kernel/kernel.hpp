@@ -22,9 +22,12 @@
 //   computes o = b / inner, r = b % inner once and walks r up to inner before moving o on).
 // - Rows: phases over the full inner range per outer index; chunks split `outer` only.
 //   Reductions and softmax-like row programs are Rows kernels.
-// - Serial: like Rows, but the whole kernel runs on one thread in order (scatter_add, whose
-//   floating-point result depends on the order of its additions). A Serial kernel may load
-//   from an output buffer what an earlier store (of this or an earlier phase) wrote.
+// - Serial: like Rows, but each outer index runs its phases on one thread, every inner loop
+//   in order; outer indices are independent, so chunks split `outer` as for Rows. A Serial
+//   kernel may load from an output buffer what an earlier store of the same outer index (in
+//   this or an earlier phase) wrote. scatter_add is one: an outer index per lane of the
+//   coordinates off its axis, each adding its updates in order (its floating-point result
+//   depends on the order of the additions).
 //
 // Semantics of every elementwise op are those of the graph IR (compiler/ir/op.hpp; the
 // reference interpreter is the definition): f16/bf16 values are held as f32 in registers and

@@ -139,8 +139,8 @@ class ProgramEmitter {
           Value* outer = product(k.outer, dims);
           switch (k.kind) {
             case kernel::KernelKind::Elementwise: return b_.CreateMul(outer, product(k.phases.at(0).inner, dims));
-            case kernel::KernelKind::Rows: return outer;
-            case kernel::KernelKind::Serial: one_if_any = outer; break;
+            case kernel::KernelKind::Rows:
+            case kernel::KernelKind::Serial: return outer;
           }
           break;
         }
@@ -162,7 +162,6 @@ class ProgramEmitter {
 
   void emit_kernel_call(const kernel::Step& s, Value* args, const std::vector<Value*>& work,
                         const std::vector<Value*>& sizes, Value* begin, Value* end) {
-    const kernel::Kernel& k = p_.kernels.at(static_cast<size_t>(s.kernel));
     std::vector<Value*> dims = dims_of(s, sizes);
     llvm::ArrayType* bt = llvm::ArrayType::get(ptr(), std::max<size_t>(s.buffers.size(), 1));
     llvm::ArrayType* dt = llvm::ArrayType::get(i64(), std::max<size_t>(dims.size(), 1));
@@ -177,17 +176,6 @@ class ProgramEmitter {
     auto* pt = llvm::ArrayType::get(i64(), bits.size());
     auto* params = new llvm::GlobalVariable(m_, pt, true, llvm::GlobalValue::PrivateLinkage,
                                             llvm::ConstantArray::get(pt, bits), "params");
-    if (k.kind == kernel::KernelKind::Serial) {  // one chunk runs the whole outer range
-      llvm::Function* fn = b_.GetInsertBlock()->getParent();
-      llvm::BasicBlock* call = llvm::BasicBlock::Create(ctx_, "serial", fn);
-      llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "serial.done", fn);
-      b_.CreateCondBr(b_.CreateICmpSLT(begin, end), call, done);
-      b_.SetInsertPoint(call);
-      b_.CreateCall(kernels_.at(static_cast<size_t>(s.kernel)), {bufs, dimv, params, b_.getInt64(0), product(k.outer, dims)});
-      b_.CreateBr(done);
-      b_.SetInsertPoint(done);
-      return;
-    }
     b_.CreateCall(kernels_.at(static_cast<size_t>(s.kernel)), {bufs, dimv, params, begin, end});
   }
 

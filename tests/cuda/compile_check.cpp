@@ -4,8 +4,9 @@
 // The costlier targets run on a fixed sample of the programs (every kSampleEvery-th, which
 // covers each kind of kernel many times over): PTX for sm_80, CUBIN (machine code) for sm_90
 // and, where ptxas is found, the sm_80 PTX assembled. Kernels are compiled many to one NVRTC
-// program (the prelude once); a program that fails is compiled again kernel by kernel to name
-// the culprits.
+// program (the prelude once), the programs on all cores at once (NVRTC compiles distinct
+// programs concurrently); a program that fails is compiled again kernel by kernel to name the
+// culprits.
 //
 //   kiln_cuda_compile_check DIR
 //
@@ -16,12 +17,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "compiler/cuda/cuda_source.hpp"
@@ -122,11 +125,25 @@ int main(int argc, char** argv) {
   fmt::print("NVRTC {}.{} ({}); ptxas: {}\n", v.major, v.minor, kiln::cuda::nvrtc_library(),
              ptxas.empty() ? "not found, PTX is not assembled" : ptxas);
   const auto start = std::chrono::steady_clock::now();
+  // Every program compiled by a pool of threads; the failures are then reported in order.
+  const size_t programs = (kernels.size() + kKernelsPerProgram - 1) / kKernelsPerProgram;
+  std::vector<std::string> batch_errors(programs);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t p = next++; p < programs; p = next++) {
+      const size_t b = p * kKernelsPerProgram, e = std::min(kernels.size(), b + kKernelsPerProgram);
+      batch_errors[p] = compile(kernels, b, e, ptxas, p % kSampleEvery == 0);
+    }
+  };
+  std::vector<std::thread> threads;
+  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, programs);
+  for (size_t t = 0; t < workers; ++t) threads.emplace_back(work);
+  for (std::thread& t : threads) t.join();
   int failures = 0;
   for (size_t b = 0; b < kernels.size(); b += kKernelsPerProgram) {
     const size_t e = std::min(kernels.size(), b + kKernelsPerProgram);
     const bool all_targets = (b / kKernelsPerProgram) % kSampleEvery == 0;
-    const std::string batch_error = compile(kernels, b, e, ptxas, all_targets);
+    const std::string& batch_error = batch_errors[b / kKernelsPerProgram];
     if (batch_error.empty()) continue;
     const int before = failures;
     for (size_t i = b; i < e; ++i) {

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <vector>
 
@@ -16,6 +17,9 @@
 #include "compiler/cuda/emulation/host_compiler.hpp"
 #include "compiler/cuda/nvrtc.hpp"
 #include "compiler/ir/error.hpp"
+#include "runtime/cuda_backend.hpp"
+#include "runtime/dump.hpp"
+#include "runtime_test_util.hpp"
 
 using namespace kiln;
 using kernel::Inst;
@@ -193,6 +197,45 @@ TEST_CASE("an NVRTC compile error is a RuntimeError that carries NVRTC's log") {
   const cuda::NvrtcVersion v = cuda::nvrtc_version();
   CHECK(v.major >= 11);
   MESSAGE("NVRTC ", v.major, ".", v.minor, " from ", cuda::nvrtc_library());
+}
+
+TEST_CASE("with dumps on, a unit NVRTC rejects is kept beside the dumps and the error names it") {
+  std::string why;
+  if (!cuda::nvrtc_available(&why)) {
+    MESSAGE("skipped: NVRTC is not available: ", why);
+    return;
+  }
+  const std::string source = std::string(cuda::cuda_prelude()) +
+                             "extern \"C\" __global__ void kbad(int* p) { p[0] = another_undeclared_name; }\n";
+  test::TempDir tmp;
+  const std::string dir = tmp.path() + "/dumps";
+  set_dump_dir(dir);
+  std::string msg;
+  try {
+    cuda_compile_unit(source, "kbad", 90);
+  } catch (const cuda::NvrtcError& e) {
+    msg = e.what();
+  }
+  set_dump_dir("");
+  const std::string kept = dir + "/nvrtc-error-kbad.cu";
+  CHECK(msg.find("another_undeclared_name") != std::string::npos);
+  CHECK(msg.find(kept) != std::string::npos);
+  std::ifstream in(kept);
+  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == source);
+  // Without dumps, nothing is written and the error is NVRTC's alone.
+  try {
+    cuda_compile_unit(source, "kbad2", 90);
+    FAIL("a broken source compiled");
+  } catch (const cuda::NvrtcError& e) {
+    CHECK(std::string(e.what()).find("nvrtc-error-") == std::string::npos);
+  }
+  CHECK(!std::ifstream(dir + "/nvrtc-error-kbad2.cu").good());
+  // A good unit compiles to CUBIN (an ELF image) or PTX.
+  const std::string good = std::string(cuda::cuda_prelude()) + "extern \"C\" __global__ void kgood(int* p) { p[0] = 1; }\n";
+  std::vector<char> image = cuda_compile_unit(good, "kgood", 90);
+  REQUIRE(image.size() > 4);
+  const bool elf = std::memcmp(image.data(), "\x7f" "ELF", 4) == 0;
+  CHECK((elf || std::string(image.data()).find(".entry kgood") != std::string::npos));
 }
 
 TEST_CASE("a generated kernel compiles with NVRTC to PTX for sm_80 and to CUBIN for sm_90") {

@@ -184,6 +184,8 @@ void check_case(const std::string& what, const Array& result,
   // A node evaluated before (hash-consing returns it for the same op on the same operands)
   // would compare its stored value with itself.
   REQUIRE_MESSAGE(!result.is_evaluated(), what, ": the case was evaluated before");
+  static uint64_t cases = 0;
+  if (!shard().has(cases++)) return;
   const std::string text = dump(result, false);
   BufferPtr want = oracle({result})[0];
   BufferPtr got = evaluate_roots({result})[0];

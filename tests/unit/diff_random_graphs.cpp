@@ -81,7 +81,8 @@ TEST_CASE("500 random graphs evaluate as in the interpreter") {
   const char* base_env = std::getenv("KILN_DIFF_SEED_BASE");
   const uint64_t base = base_env ? std::strtoull(base_env, nullptr, 10) : 0;
   int failed = 0;
-  for (uint64_t seed = base; seed < base + kGraphs; ++seed) failed += check_graph(seed) ? 0 : 1;
+  for (uint64_t seed = base; seed < base + kGraphs; ++seed)
+    if (shard().has(seed)) failed += check_graph(seed) ? 0 : 1;
   CHECK(failed == 0);
 }
 

@@ -89,6 +89,35 @@ inline uint64_t ulp_distance(double a, double b, DType t) {
   return x > y ? static_cast<uint64_t>(x - y) : static_cast<uint64_t>(y - x);
 }
 
+// ---- Sharing a run between processes -----------------------------------------------------
+
+// KILN_DIFF_SHARD=i/n (0 <= i < n): this process checks only the cases numbered i, i + n,
+// i + 2n, ... (cases counted in the order the program meets them, random graphs by seed), so
+// that n processes share a long run (tests/gpu/run.sh). Unset: every case. A malformed value
+// ends the program with a message before any test runs.
+struct Shard {
+  uint64_t index = 0, count = 1;
+  bool has(uint64_t case_number) const { return case_number % count == index; }
+};
+inline const Shard& shard() {
+  static const Shard s = [] {
+    Shard s;
+    const char* env = std::getenv("KILN_DIFF_SHARD");
+    if (env == nullptr || *env == '\0') return s;
+    unsigned long long i = 0, n = 0;
+    char tail = 0;
+    if (std::sscanf(env, "%llu/%llu%c", &i, &n, &tail) != 2 || n == 0 || i >= n) {
+      std::fprintf(stderr, "KILN_DIFF_SHARD='%s': expected i/n with 0 <= i < n\n", env);
+      std::exit(2);
+    }
+    s.index = i;
+    s.count = n;
+    return s;
+  }();
+  return s;
+}
+inline const bool kShardChecked = (shard(), true);
+
 // ---- The device -----------------------------------------------------------------------------
 
 // With KILN_DEVICE=cuda and no CUDA device, the whole program is skipped (exit status 77, the

@@ -4,6 +4,8 @@
 #include <kiln/dlpack.hpp>
 #include <kiln/kiln.hpp>
 
+#include "runtime/cuda_device.hpp"
+
 using namespace kiln;
 
 namespace {
@@ -112,6 +114,17 @@ TEST_CASE("strided tensors are copied into row-major order and released at once"
   CHECK(deleted == 3);
 }
 
+TEST_CASE("pinned host memory (kDLCUDAHost) imports as a CPU array without a copy") {
+  float data[3] = {1, 2, 3};
+  int deleted = 0;
+  DLManagedTensor* t = borrowed(data, {kDLFloat, 32, 1}, {3}, {}, &deleted);
+  t->dl_tensor.device = {kDLCUDAHost, 0};
+  Array a = from_dlpack(t);
+  CHECK(a.device() == Device::cpu());
+  CHECK(a.data<float>() == data);
+  CHECK(a.to_vector<float>() == std::vector<float>{1, 2, 3});
+}
+
 TEST_CASE("tensors kiln cannot hold are errors and stay the caller's") {
   float data[4] = {};
   int deleted = 0;
@@ -119,14 +132,60 @@ TEST_CASE("tensors kiln cannot hold are errors and stay the caller's") {
   CHECK_THROWS_WITH_AS(from_dlpack(c8), doctest::Contains("not one of kiln's"), ValueError);
   DLManagedTensor* lanes = borrowed(data, {kDLFloat, 32, 2}, {2}, {}, &deleted);
   CHECK_THROWS_WITH_AS(from_dlpack(lanes), doctest::Contains("vector types"), ValueError);
+  // A CUDA device that is not there (device 99 on any machine; device 0 without a GPU).
   DLManagedTensor* gpu = borrowed(data, {kDLFloat, 32, 1}, {4}, {}, &deleted);
-  gpu->dl_tensor.device = {kDLCUDA, 0};
-  CHECK_THROWS_WITH_AS(from_dlpack(gpu), doctest::Contains("CUDA"), ValueError);
+  gpu->dl_tensor.device = {kDLCUDA, 99};
+  CHECK_THROWS_WITH_AS(from_dlpack(gpu), doctest::Contains("CUDA device 99"), DeviceError);
+  if (cuda_device_count() == 0) {
+    gpu->dl_tensor.device = {kDLCUDAManaged, 0};
+    CHECK_THROWS_WITH_AS(from_dlpack(gpu), doctest::Contains("0 CUDA devices are present"), DeviceError);
+  }
+  DLManagedTensor* opencl = borrowed(data, {kDLFloat, 32, 1}, {4}, {}, &deleted);
+  opencl->dl_tensor.device = {kDLOpenCL, 0};
+  CHECK_THROWS_WITH_AS(from_dlpack(opencl), doctest::Contains("device type 4"), ValueError);
   uint8_t bools[2] = {1, 5};
   DLManagedTensor* b = borrowed(bools, {6, 8, 1}, {2}, {}, &deleted);
   CHECK_THROWS_WITH_AS(from_dlpack(b), doctest::Contains("bool byte"), ValueError);
   CHECK(deleted == 0);
-  for (DLManagedTensor* t : {c8, lanes, gpu, b}) t->deleter(t);
-  CHECK(deleted == 4);
+  for (DLManagedTensor* t : {c8, lanes, gpu, opencl, b}) t->deleter(t);
+  CHECK(deleted == 5);
   CHECK_THROWS_AS(from_dlpack(nullptr), ValueError);
+}
+
+TEST_CASE("GPU arrays export as kDLCUDA; CUDA tensors import in place, or copied when strided") {
+  std::string why;
+  if (!cuda_available(&why)) {
+    MESSAGE("skipped: no CUDA device: ", why);
+    return;
+  }
+  DeviceScope gpu(Device::cuda(0));
+  Array a = arange(0, 12, 1, f32).reshape({3, 4}) * 2.0f;
+  DLManagedTensor* t = to_dlpack(a);
+  CHECK(t->dl_tensor.device.device_type == kDLCUDA);
+  CHECK(t->dl_tensor.device.device_id == 0);
+  void* address = a.device_buffer()->address();
+  CHECK(t->dl_tensor.data == address);
+  Array b = from_dlpack(t);  // compact: the same device memory
+  CHECK(b.device() == Device::cuda(0));
+  CHECK(b.device_buffer()->address() == address);
+  std::vector<float> want(12);
+  for (int i = 0; i < 12; ++i) want[static_cast<size_t>(i)] = 2.0f * static_cast<float>(i);
+  CHECK(b.to_vector<float>() == want);
+  CHECK((b + 1.0f).to_vector<float>()[11] == 23.0f);
+  // The transposed view of the same memory through strides: copied into a new buffer.
+  DLManagedTensor* u = to_dlpack(a);
+  u->dl_tensor.shape[0] = 4;
+  u->dl_tensor.shape[1] = 3;
+  u->dl_tensor.strides[0] = 1;
+  u->dl_tensor.strides[1] = 4;
+  Array c = from_dlpack(u);
+  CHECK(c.device() == Device::cuda(0));
+  CHECK(c.device_buffer()->address() != address);
+  CHECK(c.to_vector<float>() == transpose(a).to_vector<float>());
+  // A negative stride (flipped rows) reaches below the data pointer; the copy handles it.
+  DLManagedTensor* f = to_dlpack(a);
+  f->dl_tensor.byte_offset = 8 * sizeof(float);  // row 2
+  f->dl_tensor.strides[0] = -4;
+  Array flipped = from_dlpack(f);
+  CHECK(flipped.to_vector<float>() == flip(a, 0).to_vector<float>());
 }

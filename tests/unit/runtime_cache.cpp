@@ -233,6 +233,36 @@ TEST_CASE("a new cache on the same directory loads entries from disk") {
   CHECK(stats().kernels_compiled == before.kernels_compiled);
 }
 
+TEST_CASE("a unit named by its source (a backend's own routine) is cached in memory and on disk") {
+  test::TempDir tmp;
+  int unit_compiles = 0;
+  // The unit's object: what the fake backend loads as kernel `id`.
+  auto compile_as = [&](int id) {
+    return [&unit_compiles, id] {
+      ++unit_compiles;
+      std::string text = fmt::format("FAKEOBJ fake-cpu-1 routine {} plain ", id) + std::string(kPadding, 'p');
+      return std::vector<char>(text.begin(), text.end());
+    };
+  };
+  const std::string source = "routine v1: some code";
+  {
+    KernelCache cache(fake_backend(), on_disk(tmp.path()));
+    auto a = cache.get_unit("routine", source, compile_as(7));
+    auto b = cache.get_unit("routine", source, compile_as(7));
+    CHECK(a == b);
+    CHECK(run(*a) == 1007);
+    CHECK(unit_compiles == 1);
+  }
+  Stats before = stats();
+  KernelCache second(fake_backend(), on_disk(tmp.path()));
+  CHECK(run(*second.get_unit("routine", source, compile_as(7))) == 1007);
+  CHECK(unit_compiles == 1);
+  CHECK(stats().disk_hits == before.disk_hits + 1);
+  // Other source text is another unit.
+  CHECK(run(*second.get_unit("routine", source + " changed", compile_as(9))) == 1009);
+  CHECK(unit_compiles == 2);
+}
+
 TEST_CASE("another process loads the entries this one wrote") {
   test::TempDir tmp;
   {

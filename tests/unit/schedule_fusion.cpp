@@ -148,6 +148,25 @@ TEST_CASE("gather, scatter_add, concat, pad, random bits and iota lower into ker
   check_same_as_interpreter({g, sc, c, random_bits({3, 7}, 99, 5)});
 }
 
+TEST_CASE("scatter_add runs a lane per coordinate off its axis, adding in the interpreter's order") {
+  // Many duplicates of random floats: the sums depend on the order of the additions.
+  Array idx = cast(random_bits({300, 7}, 30) % 5u, i32);
+  Array src = random_normal({300, 7}, 31) * 1e3f;
+  Array s0 = scatter_add(random_normal({5, 7}, 32), idx, src, 0);
+  Array s1 = scatter_add(random_normal({7, 5}, 33), transpose(idx), transpose(src), 1);
+  Schedule sched = schedule_of({s0});
+  REQUIRE(sched.launches.size() == 1);
+  CHECK(sched.launches[0].kernel.kind == kernel::KernelKind::Serial);
+  CHECK(sched.launches[0].outer_extent == 7);  // the lanes: axis 1's coordinates
+  CHECK(schedule_of({s1}).launches[0].outer_extent == 7);
+  check_same_as_interpreter({s0, s1});  // bit for bit
+  // The compiled backend too, on evaluated inputs (its sin/log in random_normal may differ
+  // from the interpreter's in the last bit; the additions may not).
+  Array d = random_normal({5, 7}, 32), x = src * 1.0f;
+  eval({d, x, idx});
+  check_backend_same_as_interpreter({scatter_add(d, idx, x, 0), scatter_add(transpose(d), transpose(idx), transpose(x), 1)}, 0);
+}
+
 TEST_CASE("coordinates along leading size-1 axes are 0 wherever a point is unflattened") {
   // iota along a size-1 axis reads that axis' coordinate directly, in an elementwise kernel
   // and in the serial source loop of a scatter_add.
@@ -190,6 +209,48 @@ TEST_CASE("a reduction of a few long rows is split into slices and combined in a
   CHECK(kernels_of({mean(random_uniform({1 << 16}, 18))}) == 2);
   // argmax is not split: it stays one kernel.
   CHECK(kernels_of({argmax(random_uniform({1 << 16}, 19))}) == 1);
+}
+
+TEST_CASE("the slice count follows the shapes and the split options; the kernels stay the same") {
+  const SplitOptions cpu, gpu = SplitOptions::gpu();
+  CHECK(cpu.slices(1, 1 << 24) == 64);
+  CHECK(cpu.slices(16, 1 << 15) == 64);
+  CHECK(cpu.slices(17, 1 << 20) == 0);        // too many rows: one block or chunk per row
+  CHECK(cpu.slices(1, (1 << 15) - 1) == 0);   // too short
+  CHECK(gpu.slices(1, 1 << 24) == 1024);      // max_slices
+  CHECK(gpu.slices(4, 1 << 24) == 512);       // total_slices / rows
+  CHECK(gpu.slices(1, 1 << 20) == 512);       // row / min_slice
+  CHECK(gpu.slices(100, 1 << 15) == 16);
+  CHECK(gpu.slices(257, 1 << 20) == 0);
+
+  Array x = random_normal({2, 1 << 20}, 21);
+  Array s = sum(x * x, 1), m = max(x, 1);
+  std::vector<NodeRef> roots = {s.node(), m.node()};
+  Function f = function_of(roots);
+  ScheduleOptions o;
+  o.splits = gpu;
+  Schedule a = schedule(f), b = schedule(f, o);
+  REQUIRE(a.launches.size() == 2);
+  REQUIRE(b.launches.size() == 2);
+  // Partials per row: 64 on the CPU, 512 (row / min_slice) with the GPU's options; the
+  // kernels are the same code with other dims.
+  CHECK(a.temp_bytes == std::vector<int64_t>{2 * 64 * 8, 2 * 64 * 4});
+  CHECK(b.temp_bytes == std::vector<int64_t>{2 * 512 * 8, 2 * 512 * 4});
+  CHECK(a.launches[0].kernel == b.launches[0].kernel);
+  CHECK(a.launches[1].kernel == b.launches[1].kernel);
+  CHECK(a.launches[0].dims != b.launches[0].dims);
+
+  std::vector<BufferPtr> want = interpret(f);
+  ExecTarget t = host_target();
+  t.schedule = o;
+  std::vector<BufferPtr> got = execute(f.results, evaluator_launcher, "kernels-gpu-splits", {}, host_builtin_launcher, t);
+  REQUIRE(got.size() == 2);
+  for (int64_t r = 0; r < 2; ++r) {
+    CAPTURE(r);
+    const float ws = static_cast<const float*>(want[0]->data())[r], gs = static_cast<const float*>(got[0]->data())[r];
+    CHECK(std::abs(ws - gs) <= 1e-6f * std::abs(ws));
+    CHECK(static_cast<const float*>(want[1]->data())[r] == static_cast<const float*>(got[1]->data())[r]);
+  }
 }
 
 TEST_CASE("C++ numbers are launch parameters; constants are baked into the kernel") {
