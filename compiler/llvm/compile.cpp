@@ -27,7 +27,7 @@ using detail::host_target;
 // of the disk cache's key: bump it whenever lowering or optimisation changes the code (or its
 // results), so that no process loads objects compiled by an older backend. 2: Reduce phases
 // accumulate straight into vector lanes.
-constexpr int kCodegenVersion = 3;
+constexpr int kCodegenVersion = 4;
 
 int clamp_level(int level) { return level < 0 ? 0 : level > 3 ? 3 : level; }
 

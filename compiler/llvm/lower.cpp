@@ -243,6 +243,11 @@ llvm::Function* lower_kernel_into(const kernel::Kernel& k, const std::string& sy
   fn->setDoesNotThrow();
   fn->addFnAttr("target-cpu", tm.getTargetCPU());
   fn->addFnAttr("target-features", tm.getTargetFeatureString());
+  // A vector-math call clobbers every vector register, so loops that call one spill their
+  // accumulators to the stack around each call. Realigning the frame keeps those 64-byte
+  // spills inside one cache line: with the 16-byte alignment a thread's stack happens to
+  // have, split stores and loads made the same kernel up to 40% slower on some threads.
+  fn->addFnAttr("stackrealign");
   KernelLowering(k, fn).run();
   return fn;
 }
