@@ -62,5 +62,16 @@ ValueAndGrad value_and_grad(const Array& y, const std::vector<Array>& xs, KILN_H
 // each of xs. fn maps the arrays to a float array of one element.
 using ScalarFunction = std::function<Array(const std::vector<Array>&)>;
 std::function<ValueAndGrad(const std::vector<Array>&)> value_and_grad(ScalarFunction fn, KILN_HERE);
+// The same with respect to the arguments numbered in `argnums` only (JAX's argnums; a
+// negative number counts from the end): grads[i] is the gradient w.r.t. xs[argnums[i]], and
+// the other arguments are constants. An empty list is a ValueError now; a number out of range
+// for the call's arguments, or one argument named twice, is a ValueError when called.
+std::function<ValueAndGrad(const std::vector<Array>&)> value_and_grad(ScalarFunction fn, std::vector<int> argnums,
+                                                                        KILN_HERE);
+// The gradient alone, in the function form: grad(fn)(xs) w.r.t. every argument,
+// grad(fn, argnums)(xs) w.r.t. those numbered.
+std::function<std::vector<Array>(const std::vector<Array>&)> grad(ScalarFunction fn, KILN_HERE);
+std::function<std::vector<Array>(const std::vector<Array>&)> grad(ScalarFunction fn, std::vector<int> argnums,
+                                                                  KILN_HERE);
 
 }  // namespace kiln

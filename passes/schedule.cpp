@@ -14,6 +14,9 @@ namespace scheduling {
 bool gemm_eligible(const Node* n) {
   if (n->op() != Op::Matmul || (n->dtype() != DType::F32 && n->dtype() != DType::F64)) return false;
   if (n->numel() == 0) return false;
+  // A matrix times a vector (one column) is a row reduction that reads A once, contiguous:
+  // a row kernel does it at memory speed, where the GEMM would pack A to use it once.
+  if (n->shape().back() == 1) return false;
   Shape batch(n->shape().begin(), n->shape().end() - 2);
   for (const NodeRef& o : n->operands()) {
     Shape ob(o->shape().begin(), o->shape().end() - 2);

@@ -43,7 +43,8 @@ struct RowSpace {
 };
 
 // A matmul that kiln's GEMM routine computes: f32/f64, each operand's batch dims either
-// those of the result or absent/size 1 (broadcast), both operands non-empty.
+// those of the result or absent/size 1 (broadcast), both operands non-empty, and more than
+// one result column (a matrix times a vector is a row reduction).
 bool gemm_eligible(const Node* n);
 // The row space of a reduction; of a matmul: its result shape plus the contracted axis.
 RowSpace row_space(const Node* r);

@@ -10,9 +10,14 @@
 // the ISA has them): the result depends on neither block sizes nor threads. The library is
 // built for baseline x86-64, so the micro-kernel is compiled several times with GCC target
 // attributes (AVX-512, AVX2+FMA, baseline vectors) and the best one the CPU runs is chosen once.
+//
+// A single row of A (m = 1: a vector times a matrix) skips the packing, which would copy all
+// of B to use each element once: blocks of columns accumulate in an L1-resident buffer while
+// B streams past row by row, each element the same chain over k as the tiles compute.
 #include "runtime/gemm.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -87,6 +92,47 @@ __attribute__((always_inline)) inline void tile_body(int64_t kc, const T* __rest
     for (int v = 0; v < NV; ++v) *reinterpret_cast<U*>(c + i * ldc + v * W) = acc[i][v];
 }
 
+// c[0, cols) = a[0, k) @ B[0:k, 0:cols) (row stride ldb): per column the chain over p of
+// tile_body (fused or rounded twice, from -0.0), W columns at a time through the vector
+// accumulator buffer `acc` (cols rounded down to W), the rest one by one.
+template <class T, int W, bool kFused>
+__attribute__((always_inline)) inline void vecmat_body(const T* __restrict a, const T* __restrict b, int64_t ldb,
+                                                       int64_t k, int64_t cols, T* __restrict c,
+                                                       T* __restrict acc) {
+  using V = typename Vec<T, W>::V;
+  using U = typename Vec<T, W>::Unaligned;
+  const int64_t vcols = cols / W * W;
+  V* av = reinterpret_cast<V*>(acc);
+  for (int64_t j = 0; j < vcols; j += W) av[j / W] = -V{};
+  for (int64_t p = 0; p < k; ++p) {
+    const V x = a[p] - V{};
+    const T* row = b + p * ldb;
+    for (int64_t j = 0; j < vcols; j += W) {
+      const V bv = *reinterpret_cast<const U*>(row + j);
+      if constexpr (kFused)
+        fused_madd(av[j / W], x, bv);
+      else
+        av[j / W] += x * bv;
+    }
+  }
+  for (int64_t j = 0; j < vcols; j += W) *reinterpret_cast<U*>(c + j) = av[j / W];
+  for (int64_t j = vcols; j < cols; ++j) {  // the last columns, one at a time
+    T s = -T(0);
+    for (int64_t p = 0; p < k; ++p) {
+      if constexpr (kFused)
+        s = std::fma(a[p], b[p * ldb + j], s);
+      else
+        s += a[p] * b[p * ldb + j];  // (built without FMA: rounded twice, as the base tile)
+    }
+    c[j] = s;
+  }
+}
+
+// Columns per vector-times-matrix task: the accumulators (4 KiB of f32) stay in L1.
+constexpr int64_t kVecmatCols = 1024;
+template <class T>
+using VecmatFn = void (*)(const T* a, const T* b, int64_t ldb, int64_t k, int64_t cols, T* c, T* acc);
+
 template <class T>
 using TileFn = void (*)(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, bool accumulate);
 template <class T>
@@ -96,6 +142,7 @@ struct Problem;
 template <class T>
 struct Kernel {
   TileFn<T> tile;
+  VecmatFn<T> vecmat;
   int mr;
   int nr;
   const char* isa;
@@ -124,12 +171,35 @@ __attribute__((target("avx2,fma"))) void tile_avx2_f64(int64_t kc, const double*
                                                        int64_t ldc, bool accumulate) {
   tile_body<double, 4, 6, 2, true>(kc, ap, bp, c, ldc, accumulate);
 }
+__attribute__((target("avx512f,fma"))) void vecmat_avx512_f32(const float* a, const float* b, int64_t ldb, int64_t k,
+                                                              int64_t cols, float* c, float* acc) {
+  vecmat_body<float, 16, true>(a, b, ldb, k, cols, c, acc);
+}
+__attribute__((target("avx512f,fma"))) void vecmat_avx512_f64(const double* a, const double* b, int64_t ldb,
+                                                              int64_t k, int64_t cols, double* c, double* acc) {
+  vecmat_body<double, 8, true>(a, b, ldb, k, cols, c, acc);
+}
+__attribute__((target("avx2,fma"))) void vecmat_avx2_f32(const float* a, const float* b, int64_t ldb, int64_t k,
+                                                         int64_t cols, float* c, float* acc) {
+  vecmat_body<float, 8, true>(a, b, ldb, k, cols, c, acc);
+}
+__attribute__((target("avx2,fma"))) void vecmat_avx2_f64(const double* a, const double* b, int64_t ldb, int64_t k,
+                                                         int64_t cols, double* c, double* acc) {
+  vecmat_body<double, 4, true>(a, b, ldb, k, cols, c, acc);
+}
 #endif
 void tile_base_f32(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, bool accumulate) {
   tile_body<float, 4, 4, 2, false>(kc, ap, bp, c, ldc, accumulate);
 }
 void tile_base_f64(int64_t kc, const double* ap, const double* bp, double* c, int64_t ldc, bool accumulate) {
   tile_body<double, 2, 4, 2, false>(kc, ap, bp, c, ldc, accumulate);
+}
+void vecmat_base_f32(const float* a, const float* b, int64_t ldb, int64_t k, int64_t cols, float* c, float* acc) {
+  vecmat_body<float, 4, false>(a, b, ldb, k, cols, c, acc);
+}
+void vecmat_base_f64(const double* a, const double* b, int64_t ldb, int64_t k, int64_t cols, double* c,
+                     double* acc) {
+  vecmat_body<double, 2, false>(a, b, ldb, k, cols, c, acc);
 }
 
 // ---- Packing
@@ -276,14 +346,14 @@ Kernel<T> kernel_for(Isa isa) {
 #if KILN_GEMM_X86
     case Isa::kAvx512:
       if constexpr (f32)
-        return {tile_avx512_f32, 12, 32, "avx512", run_task<T, 12>};
+        return {tile_avx512_f32, vecmat_avx512_f32, 12, 32, "avx512", run_task<T, 12>};
       else
-        return {tile_avx512_f64, 12, 16, "avx512", run_task<T, 12>};
+        return {tile_avx512_f64, vecmat_avx512_f64, 12, 16, "avx512", run_task<T, 12>};
     case Isa::kAvx2:
       if constexpr (f32)
-        return {tile_avx2_f32, 6, 16, "avx2", run_task<T, 6>};
+        return {tile_avx2_f32, vecmat_avx2_f32, 6, 16, "avx2", run_task<T, 6>};
       else
-        return {tile_avx2_f64, 6, 8, "avx2", run_task<T, 6>};
+        return {tile_avx2_f64, vecmat_avx2_f64, 6, 8, "avx2", run_task<T, 6>};
 #else
     case Isa::kAvx512:
     case Isa::kAvx2:
@@ -291,9 +361,9 @@ Kernel<T> kernel_for(Isa isa) {
     case Isa::kBase: break;
   }
   if constexpr (f32)
-    return {tile_base_f32, 4, 8, "base", run_task<T, 4>};
+    return {tile_base_f32, vecmat_base_f32, 4, 8, "base", run_task<T, 4>};
   else
-    return {tile_base_f64, 4, 4, "base", run_task<T, 4>};
+    return {tile_base_f64, vecmat_base_f64, 4, 4, "base", run_task<T, 4>};
 }
 
 Isa best_isa() {
@@ -303,6 +373,25 @@ Isa best_isa() {
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
 #endif
   return Isa::kBase;
+}
+
+thread_local Scratch t_vecmat_acc;
+
+// The m = 1 product of each batch item: tasks of kVecmatCols columns.
+template <class T>
+void vecmat(const Kernel<T>& kern, const T* a, const T* b, T* c, int64_t batch, int64_t n, int64_t k,
+            int64_t a_stride, int64_t b_stride) {
+  const int64_t blocks = (n + kVecmatCols - 1) / kVecmatCols;
+  auto task = [&](int64_t t) {
+    const int64_t item = t / blocks, c0 = t % blocks * kVecmatCols, cols = std::min(kVecmatCols, n - c0);
+    kern.vecmat(a + item * a_stride, b + item * b_stride + c0, n, k, cols, c + item * n + c0,
+                t_vecmat_acc.get<T>(static_cast<size_t>(kVecmatCols)));
+  };
+  if (batch * n * k < kSerialMacs || num_threads() == 1) {
+    for (int64_t t = 0; t < batch * blocks; ++t) task(t);
+    return;
+  }
+  parallel_for(batch * blocks, task);
 }
 
 template <class T>
@@ -318,6 +407,7 @@ void gemm(const Kernel<T>& kern, const T* a, const T* b, T* c, int64_t batch, in
     m *= batch;
     batch = 1;
   }
+  if (m == 1) return vecmat(kern, a, b, c, batch, n, k, a_stride, b_stride);
   Problem<T> pr{a, b, c, m, n, k, a_stride, b_stride, kern, 0, 0, 0, 0, 0};
   pr.kc = kSliceDepth;
   pr.row_panels = (m + kern.mr - 1) / kern.mr;

@@ -133,6 +133,33 @@ TEST_CASE("value_and_grad gives the value and the gradients, lazy, evaluated tog
   CHECK(values(s.grads[1]) == std::vector<double>{1.0, 4.0});
 }
 
+TEST_CASE("argnums picks the arguments a function-form gradient is taken with respect to") {
+  // Fresh inputs for each call: an evaluated value's graph is gone (hash-consing would hand
+  // the next call the same, evaluated, nodes).
+  auto args = [] { return std::vector<Array>{from_vector<double>({1.0, 2.0}), from_vector<double>({0.5, -1.0})}; };
+  auto fn = [](const std::vector<Array>& xs) { return sum(square(xs[0]) * xs[1]); };
+  ValueAndGrad only_w = value_and_grad(fn, {1})(args());
+  REQUIRE(only_w.grads.size() == 1);
+  CHECK(only_w.value.item<double>() == -3.5);
+  CHECK(values(only_w.grads[0]) == std::vector<double>{1.0, 4.0});  // d/dw = x^2
+  ValueAndGrad reversed = value_and_grad(fn, {-1, 0})(args());      // -1: the last argument
+  REQUIRE(reversed.grads.size() == 2);
+  CHECK(values(reversed.grads[0]) == std::vector<double>{1.0, 4.0});
+  CHECK(values(reversed.grads[1]) == std::vector<double>{1.0, -4.0});  // d/dx = 2 x w
+  std::vector<Array> g = grad(fn)(args());
+  REQUIRE(g.size() == 2);
+  CHECK(values(g[0]) == std::vector<double>{1.0, -4.0});
+  CHECK(values(grad(fn, {0})(args())[0]) == std::vector<double>{1.0, -4.0});
+
+  std::string m = message_of<ValueError>([&] { value_and_grad(fn, {2})(args()); });
+  CHECK(contains(m, "argnums[0] = 2 is out of range for 2 arguments"));
+  m = message_of<ValueError>([&] { grad(fn, {0, -2})(args()); });
+  CHECK(contains(m, "argnums[1] = -2 names argument 0 a second time"));
+  m = message_of<ValueError>([&] { grad(fn, std::vector<int>{}); });
+  CHECK(contains(m, "argnums is empty"));
+  CHECK_THROWS_AS(grad(ScalarFunction()), ValueError);
+}
+
 TEST_CASE("an evaluated value created before the xs is a constant leaf") {
   Array w = from_vector<double>({1.0, 2.0});
   Array e = exp(w);

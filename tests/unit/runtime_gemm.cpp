@@ -206,7 +206,9 @@ TEST_CASE("gemm matches a naive product in a wider type on every shape and micro
 
 TEST_CASE("gemm on FMA hardware computes each element as one sequential FMA chain over k") {
   for (const char* isa : {"avx512", "avx2"}) {
-    for (const auto& s : {std::array<int64_t, 3>{13, 33, 17}, {37, 97, 600}, {211, 523, 300}}) {
+    // m = 1 (a vector times a matrix) runs its own loop: column blocks, vectors and the tail.
+    for (const auto& s : {std::array<int64_t, 3>{13, 33, 17}, {37, 97, 600}, {211, 523, 300}, {1, 2071, 601},
+                          {1, 7, 33}}) {
       auto f = make_case<float>(1, s[0], s[1], s[2], s[0] * s[2], s[2] * s[1], 5);
       std::vector<float> fc(static_cast<size_t>(s[0] * s[1]));
       if (!run_gemm(isa, f, fc.data())) break;
@@ -298,6 +300,10 @@ TEST_CASE("gemm results do not depend on repetition, rows asked for, or thread c
   std::vector<float> part(100 * 555);
   gemm_f32(t.a.data() + 100 * 530, t.b.data(), part.data(), 1, 100, 555, 530, 0, 0);
   CHECK(same_bits(part.data(), first.data() + 100 * 555, part.size() * sizeof(float)));
+  // One row alone (m = 1: no packing, its own loop) gives that row's bits as well.
+  std::vector<float> row(555);
+  gemm_f32(t.a.data() + 150 * 530, t.b.data(), row.data(), 1, 1, 555, 530, 0, 0);
+  CHECK(same_bits(row.data(), first.data() + 150 * 555, row.size() * sizeof(float)));
 
   std::string mine = checksum_of_fixed_products();
   for (const char* threads : {"KILN_NUM_THREADS=1", "KILN_NUM_THREADS=2", "KILN_NUM_THREADS=3"}) {
