@@ -34,15 +34,7 @@ thread_local Device t_device;
 Device default_device() { return t_scoped ? t_device : env_default(); }
 
 Device parse_device(std::string_view text) {
-  if (text == "cpu") return Device::cpu();
-  if (text == "cuda") return Device::cuda(0);
-  if (text.rfind("cuda:", 0) == 0) {
-    std::string_view digits = text.substr(5);
-    int index = -1;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-    if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty() && index >= 0)
-      return Device::cuda(index);
-  }
+  if (std::optional<Device> d = device_from_string(text)) return *d;
   throw ValueError(fmt::format("unknown device '{}' (expected cpu, cuda or cuda:N)", text));
 }
 

@@ -5,8 +5,11 @@
 // carry the device of their memory.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace kiln {
 
@@ -24,5 +27,17 @@ struct Device {
   // "cpu" or "cuda:<index>" (the form KILN_DEVICE and parse_device() accept).
   std::string str() const { return is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(index); }
 };
+
+// The device `text` names: "cpu", "cuda" (= cuda:0) or "cuda:N"; nullopt for anything else.
+inline std::optional<Device> device_from_string(std::string_view text) {
+  if (text == "cpu") return Device::cpu();
+  if (text == "cuda") return Device::cuda(0);
+  if (text.rfind("cuda:", 0) != 0) return std::nullopt;
+  std::string_view digits = text.substr(5);
+  int index = -1;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || index < 0) return std::nullopt;
+  return Device::cuda(index);
+}
 
 }  // namespace kiln

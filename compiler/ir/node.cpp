@@ -234,7 +234,7 @@ NodeRef make_node(Op op, std::vector<NodeRef> operands, Attrs attrs, const Tenso
   return NodeRef::adopt(n);
 }
 
-NodeRef make_param(TensorType type, std::string name, BufferPtr value, SourceLoc loc) {
+NodeRef make_param(TensorType type, std::string name, BufferPtr value, SourceLoc loc, Device device) {
   int64_t n_elems = checked_numel(type.shape, "param");
   if (value && value->bytes() < static_cast<size_t>(n_elems) * dtype_size(type.dtype))
     throw ValueError("param: buffer of " + std::to_string(value->bytes()) + " bytes is too small for " +
@@ -244,7 +244,7 @@ NodeRef make_param(TensorType type, std::string name, BufferPtr value, SourceLoc
   n->numel_ = n_elems;
   n->type_ = std::move(type);
   n->name_ = std::move(name);
-  if (value) n->attrs_.device = value->device();
+  n->attrs_.device = value ? value->device() : device;
   n->value_ = std::move(value);
   n->loc_ = loc;
   n->id_ = g_next_id.fetch_add(1, std::memory_order_relaxed);

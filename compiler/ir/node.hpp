@@ -58,8 +58,8 @@ struct Attrs {
   uint64_t stream = 0;         // random_bits: the high half of the Philox counter
   // Where the node's value is computed and kept (device.hpp): the builder's choice (the
   // frontend takes the operands' device, build.cpp). Passes copy it with the other
-  // attributes; an evaluation runs on its roots' device whatever inner nodes say. Not
-  // printed in the text form.
+  // attributes; an evaluation runs on its roots' device whatever inner nodes say. The text
+  // form writes it as `device = "cuda:N"` when it is not the cpu.
   Device device;
   bool operator==(const Attrs&) const = default;
 };
@@ -136,7 +136,7 @@ class Node {
  private:
   friend class NodeRef;
   friend NodeRef make_node(Op, std::vector<NodeRef>, Attrs, const TensorType*, SourceLoc);
-  friend NodeRef make_param(TensorType, std::string, BufferPtr, SourceLoc);
+  friend NodeRef make_param(TensorType, std::string, BufferPtr, SourceLoc, Device);
   friend struct NodeTable;
   Node() = default;
   static void release(Node* n);
@@ -164,7 +164,9 @@ NodeRef make_node(Op op, std::vector<NodeRef> operands, Attrs attrs = {},
                   const TensorType* given = nullptr, SourceLoc loc = {});
 // A new parameter (never shared with another). `value` is its data, or null for a function
 // argument bound at call time.
-NodeRef make_param(TensorType type, std::string name, BufferPtr value = nullptr, SourceLoc loc = {});
+// A param's device is its value's, else `device` (a parsed argument's device).
+NodeRef make_param(TensorType type, std::string name, BufferPtr value = nullptr, SourceLoc loc = {},
+                   Device device = Device::cpu());
 
 // Shared lock on the graph structure: hold it while walking operand lists. Nesting on one
 // thread is allowed (only the outermost one locks), so a caller can hold it across several

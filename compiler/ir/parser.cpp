@@ -46,6 +46,7 @@ class Parser {
   void parse_statement();
   std::vector<NodeRef> parse_operands();
   std::optional<Token> parse_attrs(Op op, Attrs& attrs);
+  Device parse_device_value();
   void parse_attr_value(const Token& name, AttrBits bit, Attrs& attrs, std::optional<Token>& value);
   std::vector<int64_t> parse_int_list();
   SourceLoc parse_loc();
@@ -107,8 +108,16 @@ void Parser::parse_arguments(Function& f) {
     Token name = expect(Tok::Percent, "an argument '%name'");
     expect(Tok::Colon, "':'");
     TensorType type = parse_type();
+    Device device = Device::cpu();
+    if (tok_.kind == Tok::LBrace) {  // an argument's only attribute: its device
+      advance();
+      Token attr = expect(Tok::Word, "'device'");
+      if (attr.text != "device") fail(attr, "an argument has no attribute " + describe(attr) + " (only 'device')");
+      device = parse_device_value();
+      expect(Tok::RBrace, "'}'");
+    }
     std::string n(name.name());
-    NodeRef param = make_param(type, n);
+    NodeRef param = make_param(type, n, nullptr, {}, device);
     if (!values_.emplace(n, param).second) fail(name, clip(name.text) + " is already defined");
     f.args.push_back({std::move(param), std::move(n)});
     if (tok_.kind == Tok::RParen) break;
@@ -205,9 +214,17 @@ std::optional<Token> Parser::parse_attrs(Op op, Attrs& attrs) {
   if (tok_.kind != Tok::LBrace) return value;
   advance();
   uint32_t seen = 0;
+  bool any = false, device = false;
   while (tok_.kind != Tok::RBrace) {
-    if (seen) expect(Tok::Comma, "',' or '}'");
+    if (any) expect(Tok::Comma, "',' or '}'");
+    any = true;
     Token name = expect(Tok::Word, "an attribute name");
+    if (name.text == "device") {  // every op has one
+      if (device) fail(name, "duplicate attribute " + describe(name));
+      device = true;
+      attrs.device = parse_device_value();
+      continue;
+    }
     std::optional<AttrBits> bit = attr_from_name(name.text);
     if (!bit) fail(name, "unknown attribute " + describe(name));
     if (!(op_info(op).attrs & *bit)) fail(name, std::string(op_name(op)) + " has no attribute " + describe(name));
@@ -243,6 +260,15 @@ void Parser::parse_attr_value(const Token& name, AttrBits bit, Attrs& attrs, std
     case kAttrNone: break;
   }
   KILN_CHECK(false) << "attribute " << name.text << " has no bit";
+}
+
+// `= "cpu"`, `= "cuda"` or `= "cuda:N"` after the word `device`.
+Device Parser::parse_device_value() {
+  expect(Tok::Equal, "'='");
+  Token text = expect(Tok::String, "a quoted device (\"cpu\" or \"cuda:N\") for 'device'");
+  std::optional<Device> d = device_from_string(text.str);
+  if (!d) fail(text, "unknown device " + clip(text.text) + " (expected \"cpu\", \"cuda\" or \"cuda:N\")");
+  return *d;
 }
 
 std::vector<int64_t> Parser::parse_int_list() {

@@ -3,7 +3,8 @@
 // Arguments keep their own names; every statement gets the next number %0, %1, ... (skipping a
 // number that an argument already uses as its name), so the output depends only on the graph,
 // never on node ids or creation order. Attributes are written in the order of kTextAttrs, all
-// of those the op carries, and floats in the shortest form that reads back to the same value.
+// of those the op carries (then a device other than the cpu), and floats in the shortest form
+// that reads back to the same value.
 // A name the grammar cannot express is the user's mistake (ValueError); a param or evaluated
 // node reached from the results that is not an argument is a broken invariant (KILN_CHECK).
 #include "compiler/ir/printer.hpp"
@@ -141,6 +142,12 @@ class FunctionPrinter {
     for (size_t i = 0; i < f_.args.size(); ++i) {
       if (i) out_ += ", ";
       out_ += "%" + f_.args[i].name + ": " + type_str(f_.args[i].node->type());
+      const Device d = f_.args[i].node->attrs().device;
+      if (!d.is_cpu()) {
+        out_ += " {";
+        append_device(d, "");
+        out_ += '}';
+      }
     }
     out_ += ") -> ";
     bool several = f_.results.size() != 1;
@@ -164,7 +171,8 @@ class FunctionPrinter {
       out_ += names_.at(operands[i].get());
     }
     uint32_t bits = op_info(n.op()).attrs;
-    if (bits) {
+    const bool on_device = !n.attrs().device.is_cpu();
+    if (bits || on_device) {
       out_ += " {";
       bool first = true;
       for (const TextAttr& a : kTextAttrs) {
@@ -175,6 +183,7 @@ class FunctionPrinter {
         out_ += " = ";
         append_attr_value(out_, n, a.bit);
       }
+      if (on_device) append_device(n.attrs().device, first ? "" : ", ");
       out_ += '}';
     }
     out_ += " : " + type_str(n.type());
@@ -184,6 +193,13 @@ class FunctionPrinter {
       out_ += fmt::format(":{})", n.loc().line);
     }
     out_ += '\n';
+  }
+
+  // `device = "cuda:N"`, the entry a value off the cpu adds to its attributes.
+  void append_device(Device d, const char* separator) {
+    out_ += separator;
+    out_ += "device = ";
+    append_quoted(out_, d.str());
   }
 
   const Function& f_;

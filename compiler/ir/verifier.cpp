@@ -52,6 +52,7 @@ void check_arguments(const Function& f, const std::string& where) {
 Attrs listed_attrs(const Node& n) {
   const Attrs& a = n.attrs();
   Attrs out;
+  out.device = a.device;  // every op has one
   uint32_t bits = op_info(n.op()).attrs;
   for (const TextAttr& t : kTextAttrs) {
     if (!(bits & t.bit)) continue;

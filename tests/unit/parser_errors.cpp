@@ -103,6 +103,24 @@ TEST_CASE("attributes: only those the op carries, each once, of the right kind")
         std::string::npos);
 }
 
+TEST_CASE("devices: any op and any argument may name one, a quoted cpu, cuda or cuda:N") {
+  check_error(in_function("  %y = neg %x {device = \"gpu\"} : f32[2]\n"), 2, 25,
+              "unknown device \"gpu\" (expected \"cpu\", \"cuda\" or \"cuda:N\")");
+  check_error(in_function("  %y = neg %x {device = cuda} : f32[2]\n"), 2, 25, "expected a quoted device");
+  check_error(in_function("  %y = neg %x {device = \"cuda\", device = \"cpu\"} : f32[2]\n"), 2, 33,
+              "duplicate attribute 'device'");
+  check_error("func @f(%x: f32[2] {axis = 1}) -> f32[2] {\n  return %x\n}", 1, 21,
+              "an argument has no attribute 'axis' (only 'device')");
+  // Printed back as written: after the op's own attributes, "cuda" as cuda:0, cpu omitted.
+  const std::string text = print_module(parse_module(
+      "func @f(%x: f32[2] {device = \"cuda\"}) -> f32[] {\n"
+      "  %y = reduce_sum %x {device = \"cuda:3\", axes = [0]} : f32[]\n"
+      "  %z = neg %y {device = \"cpu\"} : f32[]\n  return %z\n}"));
+  CHECK(text.find("func @f(%x: f32[2] {device = \"cuda:0\"}) -> f32[] {") != std::string::npos);
+  CHECK(text.find("reduce_sum %x {axes = [0], device = \"cuda:3\"} : f32[]") != std::string::npos);
+  CHECK(text.find("neg %0 : f32[]") != std::string::npos);
+}
+
 TEST_CASE("values of literals read in the statement's dtype, pad values in the operand's") {
   auto literal = [](std::string_view value, std::string_view type) {
     return "func @f() -> " + std::string(type) + " {\n  %y = literal {value = " + std::string(value) +
