@@ -18,7 +18,7 @@ cd "$root" || exit 1
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKILN_LLVM=OFF -DKILN_BUILD_TESTS=ON \
   -DKILN_BUILD_EXAMPLES=OFF -DKILN_BUILD_BENCH=ON || exit 1
 targets="test_device_model test_cuda_device test_diff_ops test_diff_random_graphs kiln-cuda-bench"
-[ -f "$build/tests/CTestTestfile.cmake" ] && grep -q '"dlpack"' "$build/tests/CTestTestfile.cmake" &&
+[ -f "$build/tests/CTestTestfile.cmake" ] && grep -q '/test_dlpack"' "$build/tests/CTestTestfile.cmake" &&
   targets="$targets test_dlpack"
 ninja -C "$build" -j "$jobs" $targets || exit 1
 logs="$build/gpu-logs"
