@@ -26,19 +26,27 @@ namespace {
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-// The median of `runs` timings of f (each followed by a device synchronisation).
-double median_ms(int runs, const std::function<void()>& f) {
-  std::vector<double> t;
+double median(std::vector<double> t) {
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// The median of `runs` timings of f, each followed by a device synchronisation; `host_ms`
+// (if given) gets the median time f itself took to return (building the graph, scheduling
+// and queueing the launches, which the device runs meanwhile).
+double median_ms(int runs, const std::function<void()>& f, double* host_ms = nullptr) {
+  std::vector<double> t, host;
   f();  // warm-up: compile, first allocation
   cuda_synchronize(0);
   for (int i = 0; i < runs; ++i) {
     auto t0 = Clock::now();
     f();
+    host.push_back(ms_since(t0));
     cuda_synchronize(0);
     t.push_back(ms_since(t0));
   }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  if (host_ms) *host_ms = median(host);
+  return median(t);
 }
 
 double copy_gbps(int runs) {
@@ -118,9 +126,11 @@ int main(int argc, char** argv) {
                        {"W4", 8 * mb, [&] { return softmax(m, -1); }},
                        {"W5", 8 * mb + 4 * cols, [&] { return maximum(m + b, 0.0); }}};
   for (const W& w : ws) {
-    const double ms = median_ms(runs, [&] { w.f().eval(); });
+    double host = 0;
+    const double ms = median_ms(runs, [&] { w.f().eval(); }, &host);
     const double gbps = w.bytes / ms / 1e6;
-    fmt::print("{} kiln_ms={:.3f} gbps={:.1f} of_copy={:.0f}%\n", w.name, ms, gbps, 100 * gbps / copy);
+    fmt::print("{} kiln_ms={:.3f} host_ms={:.3f} gbps={:.1f} of_copy={:.0f}%\n", w.name, ms, host, gbps,
+               100 * gbps / copy);
   }
   fflush(stdout);
   return std::system(fmt::format("KILN_CACHE_DIR={} {} --disk-load", dir, argv[0]).c_str()) == 0 ? 0 : 1;
