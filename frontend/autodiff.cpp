@@ -29,7 +29,6 @@ std::vector<Array> grad(const Array& y, const std::vector<Array>& xs, SourceLoca
   return arrays_of(grad(yn, nodes_of(xs, "grad", loc), DiffSite{"grad", to_loc(loc)}));
 }
 
-Array grad(const Array& y, const Array& x, SourceLocation loc) { return grad(y, std::vector<Array>{x}, loc)[0]; }
 
 std::vector<Array> vjp(const std::vector<Array>& ys, const std::vector<Array>& xs,
                        const std::vector<Array>& cotangents, SourceLocation loc) {

@@ -26,6 +26,7 @@
 // Build the derivatives first and evaluate value and derivatives together (value_and_grad).
 #pragma once
 
+#include <concepts>
 #include <functional>
 #include <vector>
 
@@ -37,7 +38,13 @@ namespace kiln {
 // array of one element (any shape: [], [1], [1,1]); xs float arrays, each given once. An x
 // y does not depend on gets zeros. Throws ShapeError, DTypeError or ValueError.
 std::vector<Array> grad(const Array& y, const std::vector<Array>& xs, KILN_HERE);
-Array grad(const Array& y, const Array& x, KILN_HERE);
+// One x: its gradient alone. (A template so that a braced list, grad(y, {x}), is a list of
+// xs and returns a vector, as any list does.)
+template <class X>
+  requires std::same_as<X, Array>
+Array grad(const Array& y, const X& x, KILN_HERE) {
+  return grad(y, std::vector<Array>{x}, loc)[0];
+}
 
 // Reverse mode (vector-Jacobian product): for each x, the sum over k of
 // cotangents[k] . d ys[k] / d x. cotangents[k] has ys[k]'s shape and dtype.

@@ -133,6 +133,16 @@ TEST_CASE("value_and_grad gives the value and the gradients, lazy, evaluated tog
   CHECK(values(s.grads[1]) == std::vector<double>{1.0, 4.0});
 }
 
+TEST_CASE("grad(y, x) gives one gradient; grad(y, {x}) a list of one") {
+  Array x = from_vector<double>({1.0, 2.0});
+  Array y = sum(x * x);
+  Array one = grad(y, x);
+  std::vector<Array> list = grad(y, {x});
+  REQUIRE(list.size() == 1);
+  CHECK(values(one) == std::vector<double>{2.0, 4.0});
+  CHECK(values(list[0]) == std::vector<double>{2.0, 4.0});
+}
+
 TEST_CASE("argnums picks the arguments a function-form gradient is taken with respect to") {
   // Fresh inputs for each call: an evaluated value's graph is gone (hash-consing would hand
   // the next call the same, evaluated, nodes).
