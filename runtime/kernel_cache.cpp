@@ -243,11 +243,13 @@ struct KernelCache::Impl {
     return fmt::format("{:016x}-{:016x}{}", hash, hash_bytes(key.data(), key.size(), hash), kEntrySuffix);
   }
 
-  // What to look up or build: the hash naming it in memory, its symbol, its full key, and
-  // how to compile it on a miss.
+  // What to look up or build: the hash naming it in memory, its symbol, and, needed only on
+  // a memory miss, its full key (a backend's source key may generate the whole source) and
+  // how to compile it.
   struct Item {
     uint64_t hash;
-    std::string symbol, key;
+    std::string symbol;
+    std::function<std::string()> key;
     std::function<std::vector<char>()> compile;
   };
   KernelPtr get(const Item& item);
@@ -316,7 +318,7 @@ KernelCache::Impl::KernelPtr KernelCache::Impl::remember(uint64_t hash, KernelPt
 KernelCache::Impl::KernelPtr KernelCache::Impl::load_or_compile(const Item& item) {
   const uint64_t hash = item.hash;
   const std::string& symbol = item.symbol;
-  const std::string& key = item.key;
+  const std::string key = item.key();
   std::string name = file_name(hash, key);
   std::string path = dir.empty() ? "" : dir + "/" + name;
   std::string why = "new kernel";
@@ -550,14 +552,14 @@ KernelCache::~KernelCache() = default;
 std::shared_ptr<const CompiledKernel> KernelCache::get(const kernel::Kernel& k) {
   const uint64_t hash = kernel::kernel_hash(k);
   std::string symbol = kernel::kernel_symbol(k);
-  std::string key = impl_->key_for(hash, k);
-  return impl_->get({hash, symbol, std::move(key), [&] { return impl_->backend.compile(k, symbol); }});
+  return impl_->get({hash, symbol, [&] { return impl_->key_for(hash, k); },
+                     [&] { return impl_->backend.compile(k, symbol); }});
 }
 
 std::shared_ptr<const CompiledKernel> KernelCache::get_unit(const std::string& symbol, const std::string& source,
                                                             const std::function<std::vector<char>()>& compile) {
   const uint64_t hash = hash_bytes(source.data(), source.size(), 0);
-  return impl_->get({hash, symbol, impl_->key_for("unit", hash), compile});
+  return impl_->get({hash, symbol, [&] { return impl_->key_for("unit", hash); }, compile});
 }
 
 const std::string& KernelCache::dir() const { return impl_->dir; }
