@@ -127,26 +127,24 @@ BufferPtr import_device(DLManagedTensor* m, const Shape& shape, DType dtype, int
   const size_t size = static_cast<size_t>(dtype_size(dtype)), bytes = static_cast<size_t>(numel(shape)) * size;
   char* data = static_cast<char*>(t.data) + t.byte_offset;
   const bool in_place = bytes == 0 || (compact_row_major(t) && reinterpret_cast<uintptr_t>(data) % size == 0);
-  if (!in_place) {
-    BufferPtr copy = t.strides ? gather_device(t, shape, size, index) : nullptr;
-    if (!copy) {  // compact but misaligned: the bytes as they are
-      std::vector<char> staged(bytes);
-      cuda_download(*Buffer::wrap_device(data, bytes, Device::cuda(index), nullptr), staged.data(), bytes);
-      copy = cuda_upload(index, staged.data(), bytes);
-    }
-    if (dtype == DType::Bool) {
-      std::vector<unsigned char> check(bytes);
-      cuda_download(*copy, check.data(), bytes);
-      check_bools(check.data(), bytes);
-    }
-    if (m->deleter) m->deleter(m);
-    return copy;
+  BufferPtr elements;  // the row-major elements: the tensor's memory, or a copy
+  if (in_place) {
+    elements = Buffer::wrap_device(bytes ? data : nullptr, bytes, Device::cuda(index), nullptr);
+  } else if (t.strides) {
+    elements = gather_device(t, shape, size, index);
+  } else {  // compact but misaligned: the bytes as they are
+    std::vector<char> staged(bytes);
+    cuda_download(*Buffer::wrap_device(data, bytes, Device::cuda(index), nullptr), staged.data(), bytes);
+    elements = cuda_upload(index, staged.data(), bytes);
   }
-  BufferPtr view = Buffer::wrap_device(bytes ? data : nullptr, bytes, Device::cuda(index), nullptr);
-  if (dtype == DType::Bool && bytes > 0) {
+  if (dtype == DType::Bool && bytes > 0) {  // before the tensor is kiln's: an error leaves it to the caller
     std::vector<unsigned char> check(bytes);
-    cuda_download(*view, check.data(), bytes);
+    cuda_download(*elements, check.data(), bytes);
     check_bools(check.data(), bytes);
+  }
+  if (!in_place) {
+    if (m->deleter) m->deleter(m);
+    return elements;
   }
   return Buffer::wrap_device(bytes ? data : nullptr, bytes, Device::cuda(index), [m, index](void*) {
     try {
