@@ -33,7 +33,7 @@ BufferPtr value_of(const NodeRef& n) {
     GraphReadLock lock = lock_graph_for_reading();
     if (n->evaluated()) return n->value();
   }
-  evaluate({n});
+  evaluate(std::span<const NodeRef>(&n, 1));
   GraphReadLock lock = lock_graph_for_reading();
   KILN_CHECK(n->evaluated()) << "evaluation left the node without a value";
   return n->value();
@@ -112,7 +112,7 @@ bool Array::is_evaluated() const {
 
 const Array& Array::eval(SourceLocation loc) const {
   node_of(*this, "eval", loc);
-  evaluate({node_});
+  evaluate(std::span<const NodeRef>(&node_, 1));
   return *this;
 }
 

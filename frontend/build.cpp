@@ -35,6 +35,10 @@ namespace {
 // broadcast (how C++ numbers enter binary ops). Such values go into code or launch words and
 // so go with arrays of any device.
 bool device_neutral(const Node* n) {
+  // An op never changes, so most nodes are told apart without taking the lock.
+  const Op op = n->op();
+  if (op != Op::Broadcast && op != Op::Cast && op != Op::Reshape && op != Op::Literal && op != Op::Constant)
+    return false;
   GraphReadLock lock = lock_graph_for_reading();
   while (!n->evaluated() && (n->op() == Op::Broadcast || n->op() == Op::Cast || n->op() == Op::Reshape))
     n = n->operands()[0].get();

@@ -53,6 +53,7 @@ Shape broadcast_operands(Op op, std::initializer_list<const Operand*> operands, 
 Array elementwise(Op op, std::initializer_list<const Operand*> operands, DType t, SourceLocation loc) {
   Shape shape = broadcast_operands(op, operands, loc);
   std::vector<NodeRef> nodes;
+  nodes.reserve(operands.size());
   for (const Operand* o : operands)
     nodes.push_back(broadcast_array(operand_as(*o, t, loc), shape, op_name(op), loc).node());
   return apply(op, std::move(nodes), loc);

@@ -111,27 +111,36 @@ std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending
 
 }  // namespace
 
-void evaluate(const std::vector<NodeRef>& roots) {
+void evaluate(std::span<const NodeRef> roots) {
   std::vector<NodeRef> pending;
+  pending.reserve(roots.size());
+  bool one_device = true;
   {
     GraphReadLock lock = lock_graph_for_reading();
     for (const NodeRef& r : roots)
-      if (r && !r->evaluated() && std::find(pending.begin(), pending.end(), r) == pending.end())
+      if (r && !r->evaluated() && std::find(pending.begin(), pending.end(), r) == pending.end()) {
+        one_device = one_device && (pending.empty() || r->attrs().device == pending[0]->attrs().device);
         pending.push_back(r);
+      }
   }
   if (pending.empty()) return;
   detail::count_evaluation();
   detail::ProfileScope scope("evaluate", "evaluate");
+  const size_t results = pending.size();
   // One run per device (the roots of one eval() may live on several), in order of first use.
   std::vector<std::pair<Device, std::vector<NodeRef>>> groups;
-  for (const NodeRef& r : pending) {
-    const Device d = r->attrs().device;
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == d; });
-    if (it == groups.end()) it = groups.insert(groups.end(), {d, {}});
-    it->second.push_back(r);
+  if (one_device) {
+    groups.emplace_back(pending[0]->attrs().device, std::move(pending));
+  } else {
+    for (const NodeRef& r : pending) {
+      const Device d = r->attrs().device;
+      auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == d; });
+      if (it == groups.end()) it = groups.insert(groups.end(), {d, {}});
+      it->second.push_back(r);
+    }
   }
   if (scope.active())
-    scope.set_args(fmt::format(R"("results": {}, "backend": "{}", "devices": {})", pending.size(), backend_name(),
+    scope.set_args(fmt::format(R"("results": {}, "backend": "{}", "devices": {})", results, backend_name(),
                                groups.size()));
   for (auto& [device, nodes] : groups) {
     std::vector<BufferPtr> values = device.is_cpu() ? run(current_backend(), nodes) : execute_cuda(nodes, device.index);

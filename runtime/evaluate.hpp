@@ -10,6 +10,7 @@
 // a backend for users.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +20,7 @@
 
 namespace kiln {
 
-void evaluate(const std::vector<NodeRef>& roots);
+void evaluate(std::span<const NodeRef> roots);
 
 // The backend evaluations use now, and the names set_backend() accepts.
 std::string backend_name();

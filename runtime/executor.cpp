@@ -82,21 +82,94 @@ void push_ints(std::vector<uint64_t>& key, const std::vector<int64_t>& v) {
   for (int64_t x : v) key.push_back(static_cast<uint64_t>(x));
 }
 
+bool is_leaf(const Node* n) { return n->evaluated() || n->op() == Op::Param; }
+
+// Node -> position in one walk of structure_key: open addressing in a table kept per thread,
+// whose entries count only when stamped with the current walk's number, so that a walk on a
+// cache hit neither allocates nor clears anything.
+class NodePositions {
+ public:
+  void start_walk() {
+    if (++walk_ == 0 || table_.size() > (size_t{1} << 16)) {  // wrapped, or left large by a big graph
+      table_.assign(kInitialSize, Entry{});
+      walk_ = 1;
+    }
+    used_ = 0;
+  }
+  // The position of `n`, or -1.
+  int32_t find(const Node* n) const {
+    for (size_t i = slot(n);; i = (i + 1) & (table_.size() - 1)) {
+      const Entry& e = table_[i];
+      if (e.walk != walk_) return -1;
+      if (e.node == n) return e.pos;
+    }
+  }
+  void add(const Node* n, int32_t pos) {
+    if (2 * (used_ + 1) > table_.size()) grow();
+    place(n, pos);
+    ++used_;
+  }
+
+ private:
+  struct Entry {
+    const Node* node = nullptr;
+    int32_t pos = 0;
+    uint32_t walk = 0;
+  };
+  static constexpr size_t kInitialSize = 256;
+
+  size_t slot(const Node* n) const {
+    return static_cast<size_t>((reinterpret_cast<uintptr_t>(n) >> 4) * 0x9e3779b97f4a7c15ull >> 20) &
+           (table_.size() - 1);
+  }
+  void place(const Node* n, int32_t pos) {
+    size_t i = slot(n);
+    while (table_[i].walk == walk_) i = (i + 1) & (table_.size() - 1);
+    table_[i] = {n, pos, walk_};
+  }
+  void grow() {
+    std::vector<Entry> old(table_.size() * 2);
+    old.swap(table_);
+    for (const Entry& e : old)
+      if (e.walk == walk_) place(e.node, e.pos);
+  }
+
+  std::vector<Entry> table_ = std::vector<Entry>(kInitialSize);
+  uint32_t walk_ = 0;
+  size_t used_ = 0;
+};
+
+// What a structure_key walk needs, kept per thread so that its buffers keep their capacity.
+struct WalkScratch {
+  NodePositions pos;
+  std::vector<uint64_t> key;
+  std::vector<std::pair<Node*, size_t>> stack;
+};
+
+// Not inlined, so that the compiler sees a plain pointer: uses of a thread_local in a shared
+// library each cost a call to __tls_get_addr.
+[[gnu::noinline]] WalkScratch& walk_scratch() {
+  thread_local WalkScratch s;
+  return s;
+}
+
 // One walk over what `results` depend on: `nodes` gets every node once, operands before
 // users (depth-first from the results, operands left to right); evaluated nodes and params
-// are leaves and become g's arguments. Returns the structure key: everything the
-// scheduler's decisions depend on, with operands as positions in `nodes`.
-std::vector<uint64_t> structure_key(const std::vector<NodeRef>& results, std::vector<NodeRef>& nodes, Function& g) {
-  std::unordered_map<const Node*, int32_t> pos;
-  pos.reserve(64);
-  std::vector<uint64_t> key;
-  key.reserve(256);
-  auto leaf = [](const Node* n) { return n->evaluated() || n->op() == Op::Param; };
+// are leaves (the arguments, see pending_function). Returns the structure key: everything
+// the scheduler's decisions depend on, with operands as positions in `nodes`. The key lives
+// in a per-thread buffer, valid until this thread's next call.
+const std::vector<uint64_t>& structure_key(const std::vector<NodeRef>& results, std::vector<NodeRef>& nodes) {
+  WalkScratch& scratch = walk_scratch();
+  NodePositions& pos = scratch.pos;
+  std::vector<uint64_t>& key = scratch.key;
+  std::vector<std::pair<Node*, size_t>>& stack = scratch.stack;
+  pos.start_walk();
+  key.clear();
+  nodes.reserve(64);
   auto emit = [&](Node* n) {
-    pos[n] = static_cast<int32_t>(nodes.size());
+    pos.add(n, static_cast<int32_t>(nodes.size()));
     nodes.emplace_back(n);
-    if (leaf(n)) {
-      g.args.push_back({NodeRef(n), "arg" + std::to_string(g.args.size())});
+    if (is_leaf(n)) {
       key.push_back(~uint64_t{0});
       key.push_back(static_cast<uint64_t>(n->dtype()));
       push_ints(key, n->shape());
@@ -106,7 +179,7 @@ std::vector<uint64_t> structure_key(const std::vector<NodeRef>& results, std::ve
     key.push_back(static_cast<uint64_t>(n->op()) << 8 | static_cast<uint64_t>(n->dtype()));
     push_ints(key, n->shape());
     key.push_back(n->operands().size());
-    for (const NodeRef& o : n->operands()) key.push_back(static_cast<uint64_t>(pos.at(o.get())));
+    for (const NodeRef& o : n->operands()) key.push_back(static_cast<uint64_t>(pos.find(o.get())));
     push_ints(key, a.axes);
     push_ints(key, a.perm);
     push_ints(key, a.start);
@@ -120,27 +193,35 @@ std::vector<uint64_t> structure_key(const std::vector<NodeRef>& results, std::ve
       key.push_back(static_cast<uint64_t>(a.value.i));
     }
   };
-  std::vector<std::pair<Node*, size_t>> stack;
+  stack.clear();
   for (const NodeRef& r : results) {
-    if (pos.count(r.get())) continue;
+    if (pos.find(r.get()) >= 0) continue;
     stack.emplace_back(r.get(), 0);
     while (!stack.empty()) {
       auto& [n, next] = stack.back();
-      std::span<const NodeRef> ops = leaf(n) ? std::span<const NodeRef>() : n->operands();
+      std::span<const NodeRef> ops = is_leaf(n) ? std::span<const NodeRef>() : n->operands();
       if (next < ops.size()) {
         Node* m = ops[next++].get();
-        if (!pos.count(m)) stack.emplace_back(m, 0);
+        if (pos.find(m) < 0) stack.emplace_back(m, 0);
         continue;
       }
       Node* done = n;
       stack.pop_back();
-      if (!pos.count(done)) emit(done);
+      if (pos.find(done) < 0) emit(done);
     }
   }
   key.push_back(results.size());
-  for (const NodeRef& r : results) key.push_back(static_cast<uint64_t>(pos.at(r.get())));
-  g.results = results;
+  for (const NodeRef& r : results) key.push_back(static_cast<uint64_t>(pos.find(r.get())));
   return key;
+}
+
+// The pending function of a structure_key walk: its leaves, in walk order, are the arguments.
+Function pending_function(const std::vector<NodeRef>& results, const std::vector<NodeRef>& nodes) {
+  Function g;
+  for (const NodeRef& n : nodes)
+    if (is_leaf(n.get())) g.args.push_back({n, "arg" + std::to_string(g.args.size())});
+  g.results = results;
+  return g;
 }
 
 uint64_t hash_key(const std::vector<uint64_t>& key) {
@@ -306,18 +387,19 @@ void launch_profiled(const CachedLaunch& l, void* const* buffers, const uint64_t
 // The schedule of the pending function `g` (structure `key`, nodes `nodes`): from the
 // cache, or planned, prepared and cached. A dumping evaluation (`stages`) always plans and
 // leaves the cache alone, so that its dump is whole.
-std::shared_ptr<const CachedSchedule> find_or_plan(const Function& g, std::vector<uint64_t> key,
+std::shared_ptr<const CachedSchedule> find_or_plan(const std::vector<NodeRef>& results, const std::vector<uint64_t>& key,
                                                    const std::vector<NodeRef>& nodes, const PrepareKernel& prepare,
                                                    const PrepareBuiltin& prepare_builtin, const std::string& backend,
                                                    const ScheduleOptions& options, StageDump* stages) {
   uint64_t h = hash_key(key);
   if (!stages)
     if (std::shared_ptr<const CachedSchedule> hit = schedule_cache().find(h, backend, key)) return hit;
+  std::vector<uint64_t> own_key = key;  // `key` is structure_key's buffer, which planning may reuse
   Function opt;
-  Schedule s = plan(g, opt, stages, options);
+  Schedule s = plan(pending_function(results, nodes), opt, stages, options);
   auto c = make_cached(s, nodes, opt);
   c->backend = backend;
-  c->key = std::move(key);
+  c->key = std::move(own_key);
   // Kernels are prepared in parallel: a cold compile (LLVM, NVRTC) takes tens of
   // milliseconds per kernel, and the kernel cache lets threads compile distinct kernels at
   // once (the same kernel twice is compiled once, the other thread waiting for it).
@@ -416,9 +498,7 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
     // Under one read lock (no node changes meanwhile): the structure, the schedule on a
     // miss, and the arguments' values.
     GraphReadLock lock = lock_graph_for_reading();
-    Function g;
-    std::vector<uint64_t> key = structure_key(results, nodes, g);
-    cached = find_or_plan(g, std::move(key), nodes, prepare, prepare_builtin, backend, target.schedule,
+    cached = find_or_plan(results, structure_key(results, nodes), nodes, prepare, prepare_builtin, backend, target.schedule,
                           stages ? &*stages : nullptr);
     values.resize(static_cast<size_t>(cached->num_slots));
     for (size_t i = 0; i < nodes.size(); ++i) {
@@ -458,10 +538,9 @@ std::vector<DumpText> dump_schedule(const std::vector<NodeRef>& results, const D
   {
     GraphReadLock lock = lock_graph_for_reading();
     std::vector<NodeRef> nodes;
-    Function g;
-    structure_key(results, nodes, g);
+    structure_key(results, nodes);
     Function opt;
-    plan(g, opt, &stages, schedule_options);
+    plan(pending_function(results, nodes), opt, &stages, schedule_options);
   }
   return stages.finish();
 }

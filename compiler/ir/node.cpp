@@ -8,7 +8,6 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "compiler/ir/element.hpp"
@@ -96,12 +95,11 @@ uint64_t hash_ints(uint64_t h, const std::vector<int64_t>& v) {
   return h;
 }
 
-uint64_t hash_key(Op op, const TensorType& type, const std::vector<uint64_t>& operand_ids,
-                  const Attrs& a) {
+uint64_t hash_key(Op op, const TensorType& type, std::span<const NodeRef> operands, const Attrs& a) {
   uint64_t h = mix(static_cast<uint64_t>(op), static_cast<uint64_t>(type.dtype));
   h = hash_ints(h, type.shape);
-  h = mix(h, operand_ids.size());
-  for (uint64_t id : operand_ids) h = mix(h, id);
+  h = mix(h, operands.size());
+  for (const NodeRef& o : operands) h = mix(h, o->id());
   h = hash_ints(h, a.axes);
   h = hash_ints(h, a.perm);
   h = hash_ints(h, a.start);
@@ -118,20 +116,103 @@ uint64_t hash_key(Op op, const TensorType& type, const std::vector<uint64_t>& op
   return h;
 }
 
+bool same_operands(std::span<const uint64_t> ids, std::span<const NodeRef> operands) {
+  if (ids.size() != operands.size()) return false;
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] != operands[i]->id()) return false;
+  return true;
+}
+
+// Freed node memory, per thread, reused by the next nodes this thread builds. The list is
+// plain data, so that it stays usable after this thread's destructors ran (nodes may be
+// released during static destruction); NodeMemoryReaper returns it to malloc at thread exit.
+constexpr int kMaxFreeNodes = 1024;
+struct FreeNodes {
+  void* head = nullptr;
+  int count = 0;
+  bool closed = false;  // the thread is exiting: free straight to malloc
+};
+thread_local FreeNodes t_free_nodes;
+
+struct NodeMemoryReaper {
+  bool armed = false;
+  ~NodeMemoryReaper() {
+    FreeNodes& f = t_free_nodes;
+    f.closed = true;
+    while (f.head) {
+      void* next = *static_cast<void**>(f.head);
+      ::operator delete(f.head);
+      f.head = next;
+    }
+    f.count = 0;
+  }
+};
+thread_local NodeMemoryReaper t_node_memory_reaper;
+
 }  // namespace
 
-// The global cons table. Leaked on purpose: nodes may be released during static destruction.
+void* Node::operator new(size_t bytes) {
+  FreeNodes& f = t_free_nodes;
+  if (f.head && bytes == sizeof(Node)) {
+    void* p = f.head;
+    f.head = *static_cast<void**>(p);
+    --f.count;
+    return p;
+  }
+  t_node_memory_reaper.armed = true;  // the first use registers this thread's reaper
+  return ::operator new(bytes);
+}
+
+void Node::operator delete(void* p, size_t bytes) {
+  FreeNodes& f = t_free_nodes;
+  if (f.closed || f.count >= kMaxFreeNodes || bytes != sizeof(Node)) return ::operator delete(p);
+  *static_cast<void**>(p) = f.head;
+  f.head = p;
+  ++f.count;
+}
+
+// The global cons table: buckets of nodes chained through Node::next_in_table_, so that
+// adding a node allocates nothing. Leaked on purpose: nodes may be released during static
+// destruction.
 struct NodeTable {
   std::mutex mu;
-  std::unordered_multimap<uint64_t, Node*> map;
+  std::vector<Node*> buckets = std::vector<Node*>(4096);  // a power of two
+  size_t size = 0;
 
   static NodeTable& get() {
-    static NodeTable* t = [] {
-      auto* table = new NodeTable();
-      table->map.reserve(4096);  // no rehashing while graphs are small
-      return table;
-    }();
+    static NodeTable* t = new NodeTable();
     return *t;
+  }
+
+  Node*& bucket(uint64_t h) { return buckets[h & (buckets.size() - 1)]; }
+
+  // Under mu.
+  void insert(Node* n) {
+    if (++size > buckets.size()) grow();
+    Node*& b = bucket(n->hash_);
+    n->next_in_table_ = b;
+    b = n;
+  }
+  void erase(Node* n) {
+    for (Node** p = &bucket(n->hash_); *p; p = &(*p)->next_in_table_)
+      if (*p == n) {
+        *p = n->next_in_table_;
+        --size;
+        return;
+      }
+    KILN_CHECK(false) << op_name(n->op_) << " node missing from the cons table";
+  }
+  void grow() {
+    std::vector<Node*> old(buckets.size() * 2);
+    old.swap(buckets);
+    for (Node* head : old)
+      while (head) {
+        Node* next = head->next_in_table_;
+        Node*& b = bucket(head->hash_);
+        head->next_in_table_ = b;
+        b = head;
+        head = next;
+      }
   }
 
   static bool try_acquire(Node* n) {
@@ -156,25 +237,27 @@ NodeRef::~NodeRef() {
 
 void Node::release(Node* first) {
   if (first->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  // Free iteratively: operands whose count drops to zero join the work list.
-  std::vector<Node*> work{first};
-  while (!work.empty()) {
-    Node* n = work.back();
-    work.pop_back();
-    if (n->in_table_) {
-      NodeTable& t = NodeTable::get();
-      std::lock_guard<std::mutex> lock(t.mu);
-      auto [lo, hi] = t.map.equal_range(n->hash_);
-      for (auto it = lo; it != hi; ++it)
-        if (it->second == n) {
-          t.map.erase(it);
-          break;
-        }
-    }
+  // Free iteratively: a node whose count drops to zero leaves the cons table at once, and its
+  // table link then chains it into the work list (so freeing allocates nothing).
+  auto unlink = [](Node* n) {
+    if (!n->in_table_) return;
+    NodeTable& t = NodeTable::get();
+    std::lock_guard<std::mutex> lock(t.mu);
+    t.erase(n);
+  };
+  unlink(first);
+  first->next_in_table_ = nullptr;
+  Node* work = first;
+  while (work) {
+    Node* n = work;
+    work = n->next_in_table_;
     for (NodeRef& o : n->operands_) {
       Node* m = o.n_;
       o.n_ = nullptr;
-      if (m->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) work.push_back(m);
+      if (m->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
+      unlink(m);
+      m->next_in_table_ = work;
+      work = m;
     }
     delete n;
     g_live_nodes.fetch_sub(1, std::memory_order_relaxed);
@@ -203,34 +286,34 @@ NodeRef make_node(Op op, std::vector<NodeRef> operands, Attrs attrs, const Tenso
   if (op_info(op).attrs & kAttrValue)
     attrs.value = scalar_to_dtype(attrs.value, op == Op::Pad ? operands[0]->dtype() : type.dtype);
 
-  std::vector<uint64_t> ids;
-  ids.reserve(operands.size());
-  for (const NodeRef& o : operands) ids.push_back(o->id());
-  uint64_t h = hash_key(op, type, ids, attrs);
+  uint64_t h = hash_key(op, type, operands, attrs);
 
   NodeTable& t = NodeTable::get();
   std::lock_guard<std::mutex> lock(t.mu);
-  auto [lo, hi] = t.map.equal_range(h);
-  for (auto it = lo; it != hi; ++it) {
-    Node* n = it->second;
-    if (n->op_ == op && n->type_ == type && n->operand_ids_ == ids && n->attrs_ == attrs &&
-        NodeTable::try_acquire(n))
+  for (Node* n = t.bucket(h); n; n = n->next_in_table_)
+    if (n->hash_ == h && n->op_ == op && n->type_ == type && same_operands(n->operand_ids(), operands) &&
+        n->attrs_ == attrs && NodeTable::try_acquire(n))
       return NodeRef::adopt(n);
-  }
   Node* n = new Node();
   n->op_ = op;
   n->numel_ = numel(type.shape);
   n->type_ = std::move(type);
   n->attrs_ = std::move(attrs);
+  n->num_ids_ = static_cast<uint32_t>(operands.size());
+  uint64_t* ids = n->inline_ids_;
+  if (operands.size() > Node::kInlineIds) {
+    n->heap_ids_ = std::make_unique<uint64_t[]>(operands.size());
+    ids = n->heap_ids_.get();
+  }
+  for (size_t i = 0; i < operands.size(); ++i) ids[i] = operands[i]->id();
   n->operands_ = std::move(operands);
-  n->operand_ids_ = std::move(ids);
   n->loc_ = loc;
   n->id_ = g_next_id.fetch_add(1, std::memory_order_relaxed);
   n->hash_ = h;
   n->in_table_ = true;
   n->refs_.store(1, std::memory_order_relaxed);
   g_live_nodes.fetch_add(1, std::memory_order_relaxed);
-  t.map.emplace(h, n);
+  t.insert(n);
   return NodeRef::adopt(n);
 }
 

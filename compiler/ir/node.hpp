@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <span>
@@ -140,6 +141,10 @@ class Node {
   friend struct NodeTable;
   Node() = default;
   static void release(Node* n);
+  // Node memory comes from a per-thread list of freed nodes (node.cpp): graphs are built and
+  // dropped in every loop iteration, and these objects are too large for malloc's fast path.
+  static void* operator new(size_t bytes);
+  static void operator delete(void* p, size_t bytes);
 
   std::atomic<int32_t> refs_{0};
   Op op_ = Op::Literal;
@@ -147,13 +152,23 @@ class Node {
   int64_t numel_ = 0;
   Attrs attrs_;
   std::vector<NodeRef> operands_;
-  std::vector<uint64_t> operand_ids_;  // the identity key; survives dropping operands_
+  // The operands' ids, the identity key, which survives dropping operands_: inline for up to
+  // kInlineIds operands (nearly every op), else on the heap.
+  static constexpr size_t kInlineIds = 3;
+  uint64_t inline_ids_[kInlineIds] = {};
+  std::unique_ptr<uint64_t[]> heap_ids_;
+  uint32_t num_ids_ = 0;
+  std::span<const uint64_t> operand_ids() const {
+    return {heap_ids_ ? heap_ids_.get() : inline_ids_, num_ids_};
+  }
   std::string name_;
   BufferPtr value_;
   SourceLoc loc_;
   uint64_t id_ = 0;
   uint64_t hash_ = 0;
   bool in_table_ = false;
+  // The next node in its cons-table bucket; once out of the table, the next node to free.
+  Node* next_in_table_ = nullptr;
 };
 
 // Builds (or finds) the node `op(operands) {attrs}`. `given` is the result type for ops whose
