@@ -29,11 +29,6 @@ const NodeRef& node_of(const Array& a, std::string_view what, SourceLocation loc
   return a.node();
 }
 
-namespace {
-
-// Whether `n` is a scalar in any shape: a literal or constant, maybe cast, reshaped or
-// broadcast (how C++ numbers enter binary ops). Such values go into code or launch words and
-// so go with arrays of any device.
 bool device_neutral(const Node* n) {
   // An op never changes, so most nodes are told apart without taking the lock.
   const Op op = n->op();
@@ -44,8 +39,6 @@ bool device_neutral(const Node* n) {
     n = n->operands()[0].get();
   return !n->evaluated() && (n->op() == Op::Literal || n->op() == Op::Constant);
 }
-
-}  // namespace
 
 Array apply(Op op, std::vector<NodeRef> operands, SourceLocation loc, Attrs attrs, const TensorType* given) {
   // Operands must live on one device, except scalars (device_neutral). Without other operands

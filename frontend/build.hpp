@@ -23,7 +23,13 @@ template <class E, class... Args>
 // The node of `a`; throws ValueError naming `what` when `a` is an empty handle.
 const NodeRef& node_of(const Array& a, std::string_view what, SourceLocation loc);
 
-// Builds op(operands) with the user's location.
+// Whether `n` is a scalar in any shape: a literal or constant, maybe cast, reshaped or
+// broadcast (how C++ numbers enter binary ops). Such values go into code or launch words and
+// so go with arrays of any device.
+bool device_neutral(const Node* n);
+
+// Builds op(operands) with the user's location; on the device of the operands that are not
+// device-neutral (one for all: DeviceError otherwise), else the default device.
 Array apply(Op op, std::vector<NodeRef> operands, SourceLocation loc, Attrs attrs = {},
             const TensorType* given = nullptr);
 

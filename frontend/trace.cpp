@@ -7,7 +7,10 @@
 #include "compiler/ir/inline.hpp"
 #include "compiler/ir/printer.hpp"
 #include "compiler/ir/verifier.hpp"
+#include "frontend/build.hpp"
+#include "frontend/device.hpp"
 #include "runtime/atomic_file.hpp"
+#include "runtime/evaluate.hpp"
 
 namespace kiln {
 namespace {
@@ -56,10 +59,12 @@ Function trace_at(const ArrayFunction& fn, const std::vector<InputSpec>& inputs,
   return f;
 }
 
-std::string types_key(const std::vector<Array>& args) {
-  std::string key;
-  for (const Array& a : args) key += (a.valid() ? type_str(a.node()->type()) : std::string("?")) + ";";
-  return key;
+// Whether `args` have exactly the types `types` (an empty handle matches nothing).
+bool same_types(const std::vector<Array>& args, const std::vector<TensorType>& types) {
+  if (args.size() != types.size()) return false;
+  for (size_t i = 0; i < args.size(); ++i)
+    if (!args[i].valid() || !(args[i].node()->type() == types[i])) return false;
+  return true;
 }
 
 }  // namespace
@@ -94,10 +99,46 @@ void TracedFunction::save(const std::string& path) const {
 }
 
 std::vector<Array> CompiledFunction::operator()(const std::vector<Array>& args) const {
+  // The call's device: the arguments' (one for all, scalars aside), else the default device.
+  std::optional<Device> device;
+  size_t first = 0;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (!args[i].valid() || frontend::device_neutral(args[i].node().get())) continue;  // empty: named below
+    const Device d = args[i].node()->attrs().device;
+    if (!device) {
+      device = d;
+      first = i;
+    } else if (d != *device) {
+      throw DeviceError(fmt::format("call of @{}: arguments on different devices: argument {} ({}) on {} and "
+                                    "argument {} ({}) on {} (move one with .to())",
+                                    f_.name, first, type_str(args[first].node()->type()), device->str(), i,
+                                    type_str(args[i].node()->type()), d.str()));
+    }
+  }
+  if (!device) device = default_device();
+  // When every argument has its value and the function's type, f's own graph runs with its
+  // params bound to them: no graph is built, and the schedule comes from the cache.
+  std::vector<ParamValue> params;
+  bool direct = args.size() == f_.args.size();
+  {
+    GraphReadLock lock = lock_graph_for_reading();
+    for (size_t i = 0; direct && i < args.size(); ++i) {
+      const Node* n = args[i].valid() ? args[i].node().get() : nullptr;
+      const Node* p = f_.args[i].node.get();
+      direct = n && n->evaluated() && n->type() == p->type() && p->op() == Op::Param && !p->evaluated();
+      if (direct) params.push_back({f_.args[i].node.get(), n->value()});
+    }
+  }
+  std::vector<Array> out;
+  if (direct) {
+    std::vector<BufferPtr> values = evaluate_with(f_.results, params, *device);
+    for (size_t i = 0; i < values.size(); ++i)
+      out.emplace_back(make_param(f_.results[i]->type(), "", std::move(values[i])));
+    return out;
+  }
   std::vector<NodeRef> nodes;
   for (const Array& a : args) nodes.push_back(a.node());
-  std::vector<Array> out;
-  for (NodeRef& r : inline_function(f_, nodes)) out.emplace_back(std::move(r));
+  for (NodeRef& r : inline_function(f_, nodes, device)) out.emplace_back(std::move(r));
   eval(out);
   return out;
 }
@@ -105,12 +146,14 @@ std::vector<Array> CompiledFunction::operator()(const std::vector<Array>& args) 
 Jit::Jit(ArrayFunction fn, std::string name) : fn_(std::move(fn)), name_(std::move(name)), state_(std::make_shared<State>()) {}
 
 std::vector<Array> Jit::operator()(const std::vector<Array>& args) const {
-  const std::string key = types_key(args);
   std::shared_ptr<const CompiledFunction> compiled;
   {
     std::lock_guard<std::mutex> lock(state_->mu);
-    auto it = state_->by_types.find(key);
-    if (it != state_->by_types.end()) compiled = it->second;
+    for (const auto& [types, f] : state_->by_types)
+      if (same_types(args, types)) {
+        compiled = f;
+        break;
+      }
   }
   if (!compiled) {
     std::vector<InputSpec> inputs;
@@ -121,8 +164,10 @@ std::vector<Array> Jit::operator()(const std::vector<Array>& args) const {
       inputs.push_back(std::move(in));
     }
     compiled = std::make_shared<const CompiledFunction>(trace_at(fn_, inputs, name_, {}));
+    std::vector<TensorType> types;
+    for (const Array& a : args) types.push_back(a.node()->type());
     std::lock_guard<std::mutex> lock(state_->mu);
-    state_->by_types.emplace(key, compiled);
+    state_->by_types.emplace_back(std::move(types), compiled);
     ++state_->traces;
   }
   return (*compiled)(args);

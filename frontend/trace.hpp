@@ -8,11 +8,14 @@
 // the size) is a ValueError saying where. Limits: dims are names or integers, never
 // expressions; at most four size names; fn must not evaluate (item(), printing) while traced.
 //
-// jit(fn) and compile(f) make callables. A call builds the function's graph on the given
-// arrays (inline_function) and evaluates it: the first call with given input types compiles
-// the kernels, later calls find the schedule and kernels cached and only launch. Kernels take
-// their sizes at run time, so a call with a new batch size traces fn again (jit) but compiles
-// nothing new.
+// jit(fn) and compile(f) make callables. A call on arrays that all have their values runs
+// the function's own graph with its params bound to them (evaluate_with: no node is built);
+// a call with a pending argument builds the function's graph on the arguments
+// (inline_function), so that it fuses with theirs, and evaluates it. Either way the first call
+// with given input types compiles the kernels, later calls find the schedule and kernels
+// cached and only launch. Kernels take their sizes at run time, so a call with a new batch
+// size traces fn again (jit) but compiles nothing new. A call runs on its arguments' device
+// (one for all, scalars aside), or the default device when it has none.
 #pragma once
 
 #include <functional>
@@ -80,7 +83,8 @@ inline TracedFunction trace(std::function<Array(const std::vector<Array>&)> fn, 
 class CompiledFunction {
  public:
   explicit CompiledFunction(Function f) : f_(std::move(f)) {}
-  // The results, evaluated. Throws ValueError for a wrong number or type of arguments.
+  // The results, evaluated. Throws ValueError for a wrong number or type of arguments, and
+  // DeviceError for arguments on different devices.
   std::vector<Array> operator()(const std::vector<Array>& args) const;
   const Function& function() const { return f_; }
 
@@ -100,7 +104,8 @@ class Jit {
  private:
   struct State {
     std::mutex mu;
-    std::map<std::string, std::shared_ptr<const CompiledFunction>> by_types;  // by the inputs' types
+    // By the inputs' types, in the order traced (a handful: looked up by comparing types).
+    std::vector<std::pair<std::vector<TensorType>, std::shared_ptr<const CompiledFunction>>> by_types;
     int64_t traces = 0;
   };
   ArrayFunction fn_;

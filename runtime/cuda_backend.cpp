@@ -202,7 +202,8 @@ BuiltinLauncher prepare_builtin(Builtin builtin, const std::vector<int64_t>& arg
 
 }  // namespace
 
-std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int index) {
+std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int index,
+                                    std::span<const ParamValue> params) {
   detail::cuda_device(index);  // a clear error now when there is no such device
   ExecTarget target;
   target.allocate = [index](size_t bytes) { return cuda_allocate(index, bytes); };
@@ -213,7 +214,7 @@ std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int ind
   return execute(
       pending, [index](const kernel::Kernel& k) { return prepare_kernel(k, index); }, fmt::format("cuda:{}", index),
       cuda_kernel_source(), [index](Builtin b, const std::vector<int64_t>& args, DType t) { return prepare_builtin(b, args, t, index); },
-      target);
+      target, params);
 }
 
 KernelCache& cuda_kernel_cache(int index) { return cache_for(index); }

@@ -16,8 +16,10 @@
 
 namespace kiln {
 
-// Computes `pending` (nodes whose device is cuda:index) on that device.
-std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int index);
+// Computes `pending` (nodes whose device is cuda:index) on that device; `params` as in
+// execute().
+std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int index,
+                                    std::span<const ParamValue> params = {});
 
 // The kernel cache of cuda:index (created on first use; throws DeviceError without it).
 KernelCache& cuda_kernel_cache(int index);

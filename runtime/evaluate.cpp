@@ -67,7 +67,7 @@ std::vector<DumpText> interp_dump(const Function& f, const DumpOptions& options)
   return stages.finish();
 }
 
-std::vector<BufferPtr> interpret_pending(const std::vector<NodeRef>& pending) {
+std::vector<BufferPtr> interpret_pending(const std::vector<NodeRef>& pending, std::span<const ParamValue> params) {
   Function f;
   std::vector<DumpText> texts;
   {
@@ -77,7 +77,11 @@ std::vector<BufferPtr> interpret_pending(const std::vector<NodeRef>& pending) {
       texts = interp_dump(f, DumpOptions{});
   }
   if (!texts.empty()) write_dump(texts);  // outside the lock: evaluations elsewhere go on
-  return interpret(f);
+  std::vector<BufferPtr> inputs(f.args.size());
+  for (size_t i = 0; i < f.args.size(); ++i)
+    for (const ParamValue& p : params)
+      if (p.param == f.args[i].node.get()) inputs[i] = p.value;
+  return interpret(f, inputs);
 }
 
 // cuda-emu runs host memory and chunks, with the GPU's schedule choices (what it tests).
@@ -90,23 +94,32 @@ const ExecTarget& cuda_emu_target() {
   return t;
 }
 
-std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending) {
+std::vector<BufferPtr> run(BackendKind kind, const std::vector<NodeRef>& pending, std::span<const ParamValue> params) {
   switch (kind) {
     case BackendKind::Llvm:
 #ifdef KILN_HAVE_LLVM
-      return execute(pending, prepare_llvm_kernel, "llvm", llvm_kernel_source());
+      return execute(pending, prepare_llvm_kernel, "llvm", llvm_kernel_source(), host_builtin_launcher, host_target(),
+                     params);
 #else
       break;
 #endif
-    case BackendKind::Interp: return interpret_pending(pending);
+    case BackendKind::Interp: return interpret_pending(pending, params);
     case BackendKind::Kernels:
-      return execute(pending, evaluator_launcher, "kernels");
+      return execute(pending, evaluator_launcher, "kernels", {}, host_builtin_launcher, host_target(), params);
     case BackendKind::CudaEmu:
       return execute(pending, prepare_cuda_emu_kernel, "cuda-emu", cuda_kernel_source(), prepare_cuda_emu_builtin,
-                     cuda_emu_target());
+                     cuda_emu_target(), params);
   }
   KILN_CHECK(false) << "unknown backend kind";
   return {};
+}
+
+std::vector<BufferPtr> run_on(Device device, const std::vector<NodeRef>& pending, std::span<const ParamValue> params) {
+  std::vector<BufferPtr> values =
+      device.is_cpu() ? run(current_backend(), pending, params) : execute_cuda(pending, device.index, params);
+  KILN_CHECK(values.size() == pending.size()) << "backend returned " << values.size() << " values for "
+                                              << pending.size() << " results";
+  return values;
 }
 
 }  // namespace
@@ -143,11 +156,24 @@ void evaluate(std::span<const NodeRef> roots) {
     scope.set_args(fmt::format(R"("results": {}, "backend": "{}", "devices": {})", results, backend_name(),
                                groups.size()));
   for (auto& [device, nodes] : groups) {
-    std::vector<BufferPtr> values = device.is_cpu() ? run(current_backend(), nodes) : execute_cuda(nodes, device.index);
-    KILN_CHECK(values.size() == nodes.size()) << "backend returned " << values.size() << " values for "
-                                              << nodes.size() << " results";
+    std::vector<BufferPtr> values = run_on(device, nodes, {});
     for (size_t i = 0; i < nodes.size(); ++i) nodes[i]->set_value(std::move(values[i]));
   }
+}
+
+std::vector<BufferPtr> evaluate_with(const std::vector<NodeRef>& results, std::span<const ParamValue> params,
+                                     Device device) {
+  for (const ParamValue& p : params)
+    KILN_CHECK(p.value && p.value->device() == device &&
+               p.value->bytes() >= static_cast<size_t>(p.param->numel()) * dtype_size(p.param->dtype()))
+        << "evaluate_with: a value for a param of " << type_str(p.param->type()) << " on " << device.str();
+  if (results.empty()) return {};
+  detail::count_evaluation();
+  detail::ProfileScope scope("evaluate", "evaluate");
+  if (scope.active())
+    scope.set_args(fmt::format(R"("results": {}, "backend": "{}", "devices": 1)", results.size(),
+                               device.is_cpu() ? backend_name() : device.str()));
+  return run_on(device, results, params);
 }
 
 std::string backend_name() {

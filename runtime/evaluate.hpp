@@ -22,6 +22,19 @@ namespace kiln {
 
 void evaluate(std::span<const NodeRef> roots);
 
+// The value of a param that has none of its own, for one evaluate_with() (or execute()) call:
+// how a traced function, whose graph stays pending, runs on the arrays it is called with.
+struct ParamValue {
+  const Node* param;
+  BufferPtr value;
+};
+
+// Computes `results` on `device` (by the backend evaluate() would use there) with params that
+// have no value of their own taking theirs from `params` (each on `device` and large enough
+// for its param's type), and returns one buffer per result; the nodes stay as they are.
+std::vector<BufferPtr> evaluate_with(const std::vector<NodeRef>& results, std::span<const ParamValue> params,
+                                     Device device);
+
 // The backend evaluations use now, and the names set_backend() accepts.
 std::string backend_name();
 std::vector<std::string> backend_names();

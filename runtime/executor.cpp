@@ -79,7 +79,7 @@ struct CachedSchedule {
 
 void push_ints(std::vector<uint64_t>& key, const std::vector<int64_t>& v) {
   key.push_back(v.size());
-  for (int64_t x : v) key.push_back(static_cast<uint64_t>(x));
+  key.insert(key.end(), v.begin(), v.end());
 }
 
 bool is_leaf(const Node* n) { return n->evaluated() || n->op() == Op::Param; }
@@ -175,18 +175,21 @@ const std::vector<uint64_t>& structure_key(const std::vector<NodeRef>& results, 
       push_ints(key, n->shape());
       return;
     }
+    // One word for the op, dtype, operand count and which attribute lists are there (most
+    // nodes have none), then the shape, the operands' positions and the lists present.
     const Attrs& a = n->attrs();
-    key.push_back(static_cast<uint64_t>(n->op()) << 8 | static_cast<uint64_t>(n->dtype()));
+    const std::vector<int64_t>* lists[] = {&a.axes, &a.perm, &a.start, &a.step, &a.low, &a.high};
+    uint64_t present = 0;
+    for (size_t i = 0; i < std::size(lists); ++i)
+      if (!lists[i]->empty()) present |= uint64_t{1} << i;
+    if (a.axis != 0) present |= uint64_t{1} << std::size(lists);
+    key.push_back(static_cast<uint64_t>(n->op()) | static_cast<uint64_t>(n->dtype()) << 16 |
+                  static_cast<uint64_t>(n->operands().size()) << 24 | present << 56);
     push_ints(key, n->shape());
-    key.push_back(n->operands().size());
     for (const NodeRef& o : n->operands()) key.push_back(static_cast<uint64_t>(pos.find(o.get())));
-    push_ints(key, a.axes);
-    push_ints(key, a.perm);
-    push_ints(key, a.start);
-    push_ints(key, a.step);
-    push_ints(key, a.low);
-    push_ints(key, a.high);
-    key.push_back(static_cast<uint64_t>(a.axis));
+    for (size_t i = 0; i < std::size(lists); ++i)
+      if (present >> i & 1) push_ints(key, *lists[i]);
+    if (a.axis != 0) key.push_back(static_cast<uint64_t>(a.axis));
     if (n->op() == Op::Pad || n->op() == Op::Constant) {  // baked into the kernel (a literal's is not)
       key.push_back(a.value.is_float);
       key.push_back(std::bit_cast<uint64_t>(a.value.f));
@@ -485,7 +488,8 @@ KernelLauncher evaluator_launcher(const kernel::Kernel& k) {
 
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
                                const std::string& backend, const KernelSource& source,
-                               const PrepareBuiltin& prepare_builtin, const ExecTarget& target) {
+                               const PrepareBuiltin& prepare_builtin, const ExecTarget& target,
+                               std::span<const ParamValue> params) {
   const bool profile = profiling();
   const int64_t start = profile ? detail::profile_now_ns() : 0;
   std::optional<StageDump> stages;
@@ -504,15 +508,19 @@ std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const Prepar
     for (size_t i = 0; i < nodes.size(); ++i) {
       const Node& n = *nodes[i];
       if (!n.evaluated() && n.op() != Op::Param) continue;
-      if (!n.value())
+      const BufferPtr* value = &n.value();
+      if (!*value)
+        for (const ParamValue& p : params)
+          if (p.param == &n) value = &p.value;
+      if (!*value)
         throw RuntimeError("evaluate: parameter " + (n.name().empty() ? std::string("(unnamed)") : "%" + n.name()) +
                            " (" + type_str(n.type()) + ") has no value");
       // A value elsewhere would reach the kernels as an address they cannot use (a host
       // kernel reading device memory): the graph builder must have put the node there.
-      KILN_CHECK(n.value()->device() == target.device)
+      KILN_CHECK((*value)->device() == target.device)
           << "evaluating on " << target.device.str() << ": an argument (" << op_name(n.op()) << " "
-          << type_str(n.type()) << ") holds a value on " << n.value()->device().str();
-      values[i] = n.value();
+          << type_str(n.type()) << ") holds a value on " << (*value)->device().str();
+      values[i] = *value;
     }
   }
   if (stages) write_dump(stages->finish());

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "compiler/ir/function.hpp"
 #include "compiler/kernel/kernel.hpp"
+#include "runtime/evaluate.hpp"
 #include "runtime/stage_dump.hpp"
 #include "passes/schedule.hpp"
 
@@ -52,11 +54,12 @@ const ExecTarget& host_target();
 // `backend` names the launchers `prepare` makes (cached schedules hold them); `source`
 // gives the backend's code of a kernel for dumps (none: no code files); `target` says where
 // values live and how launches run.
-// Computes `results` (pending nodes) from the values known now; returns one buffer each.
+// Computes `results` (pending nodes) from the values known now and `params` (values for
+// params without one); returns one buffer each and stores nothing in the nodes.
 std::vector<BufferPtr> execute(const std::vector<NodeRef>& results, const PrepareKernel& prepare,
                                const std::string& backend, const KernelSource& source = {},
                                const PrepareBuiltin& prepare_builtin = host_builtin_launcher,
-                               const ExecTarget& target = host_target());
+                               const ExecTarget& target = host_target(), std::span<const ParamValue> params = {});
 
 // The dump of what execute() would do for `results`, without compiling or running anything
 // (the backend's code texts aside): the graphs around each pass, the schedule, its kernels

@@ -6,7 +6,8 @@
 
 namespace kiln {
 
-std::vector<NodeRef> inline_function(const Function& f, const std::vector<NodeRef>& args) {
+std::vector<NodeRef> inline_function(const Function& f, const std::vector<NodeRef>& args,
+                                     std::optional<Device> device) {
   if (args.size() != f.args.size())
     throw ValueError("call of @" + f.name + ": " + std::to_string(args.size()) + " arguments for " +
                      std::to_string(f.args.size()) + " parameters");
@@ -29,7 +30,9 @@ std::vector<NodeRef> inline_function(const Function& f, const std::vector<NodeRe
       operands.push_back(it->second);
     }
     const bool given = op_info(n->op()).rule == TypeRule::Given;
-    now.emplace(n.get(), make_node(n->op(), std::move(operands), n->attrs(), given ? &n->type() : nullptr, n->loc()));
+    Attrs attrs = n->attrs();
+    if (device) attrs.device = *device;
+    now.emplace(n.get(), make_node(n->op(), std::move(operands), std::move(attrs), given ? &n->type() : nullptr, n->loc()));
   }
   std::vector<NodeRef> out;
   for (const NodeRef& r : f.results) {

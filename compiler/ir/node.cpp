@@ -339,4 +339,6 @@ NodeRef make_param(TensorType type, std::string name, BufferPtr value, SourceLoc
 
 int64_t live_node_count() { return g_live_nodes.load(std::memory_order_relaxed); }
 
+int64_t built_node_count() { return static_cast<int64_t>(g_next_id.load(std::memory_order_relaxed)) - 1; }
+
 }  // namespace kiln

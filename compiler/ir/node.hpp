@@ -201,5 +201,7 @@ inline GraphReadLock lock_graph_for_reading() { return GraphReadLock(); }
 
 // Number of live nodes (for tests of memory behaviour).
 int64_t live_node_count();
+// Number of nodes built so far by this process, freed ones included (for tests).
+int64_t built_node_count();
 
 }  // namespace kiln

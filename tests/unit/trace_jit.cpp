@@ -113,3 +113,43 @@ TEST_CASE("a traced function saves as text that kiln's parser reads with its siz
   CHECK(text == t.text());
   CHECK(size_names(text, path) == std::vector<std::string>{"n"});
 }
+
+TEST_CASE("a call on evaluated arrays runs the function's own graph: no nodes built, same values") {
+  const std::string before = backend_name();
+  for (const std::string& backend : backend_names()) {
+    if (backend == "cuda-emu") continue;  // a host compiler run per kernel; covered by the diff tests
+    CAPTURE(backend);
+    set_backend(backend);
+    Array x = from_vector<float>({1, -2, 3, -4, 5, -6, 7, -8}, {2, 4});
+    Array w = from_vector<float>({1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1}, {4, 3});
+    Array b = from_vector<float>({0.5f, 0, -0.5f});
+    CompiledFunction f = compile(trace(dense, {{"x", f32, {2, 4}}, {"w", f32, {4, 3}}, {"b", f32, {3}}}).function());
+    f({x, w, b});  // compiles
+    const int64_t built = built_node_count();
+    std::vector<Array> out = f({x, w, b});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].is_evaluated());
+    CHECK(built_node_count() == built + 1);  // the result's node alone
+    CHECK(out[0].shape() == Shape{2, 3});
+    std::vector<float> got = out[0].to_vector<float>(), want = dense({x, w, b}).to_vector<float>();
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-6));
+
+    // Literals of the function, several results, a result that is an argument (a copy, so
+    // that a result never shares an input's memory on the compiling backends).
+    auto many = [](const std::vector<Array>& a) { return std::vector<Array>{a[0] * 2.5 + a[1], a[1], sum(a[0])}; };
+    Jit g = jit(ArrayFunction(many));
+    Array y = from_vector<float>({10, 20, 30, 40, 50, 60, 70, 80}, {2, 4});
+    std::vector<Array> r = g({x, y});
+    REQUIRE(r.size() == 3);
+    CHECK(r[0].to_vector<float>() == std::vector<float>{12.5f, 15, 37.5f, 30, 62.5f, 45, 87.5f, 60});
+    CHECK(r[1].to_vector<float>() == y.to_vector<float>());
+    if (backend != "interp") CHECK(r[1].buffer()->data() != y.buffer()->data());
+    CHECK(r[2].item<float>() == -4.0f);
+    // Pending arguments take the other road (the call's graph fuses with theirs): same values.
+    std::vector<Array> lazy = g({x + 0.0, y * 1.0 + 0.0});
+    CHECK(lazy[0].to_vector<float>() == r[0].to_vector<float>());
+    CHECK(lazy[2].item<float>() == -4.0f);
+  }
+  set_backend(before);
+}
