@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "compiler/ir/inline.hpp"
 #include "compiler/ir/parser.hpp"
 #include "compiler/ir/symbolic.hpp"
 
@@ -152,4 +153,29 @@ TEST_CASE("a call on evaluated arrays runs the function's own graph: no nodes bu
     CHECK(lazy[2].item<float>() == -4.0f);
   }
   set_backend(before);
+}
+
+TEST_CASE("a call runs on its arguments' device: the graph is built there, two devices are an error") {
+  TracedFunction t = trace(dense, {{"x", f32, {2, 4}}, {"w", f32, {4, 3}}, {"b", f32, {3}}});
+  const Device gpu = Device::cuda(0);
+  // Params on cuda:0 without values: nothing runs, so no GPU is needed to build the graph.
+  std::vector<NodeRef> on_gpu;
+  for (const Argument& a : t.function().args) on_gpu.push_back(make_param(a.node->type(), a.name, nullptr, {}, gpu));
+  std::vector<NodeRef> results = inline_function(t.function(), on_gpu, gpu);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0]->attrs().device == gpu);
+  {
+    GraphReadLock lock;
+    for (const NodeRef& n : function_of(results).results) CHECK(n->attrs().device == gpu);
+    CHECK(results[0]->operands()[0]->attrs().device == gpu);
+  }
+  CHECK(t.function().results[0]->attrs().device == Device::cpu());  // the traced graph stays as it was
+
+  CompiledFunction f = compile(t.function());
+  Array x_gpu(on_gpu[0]);
+  Array w = from_vector<float>({1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1}, {4, 3}), b = from_vector<float>({0.5f, 0, -0.5f});
+  CHECK_THROWS_WITH_AS(f({x_gpu, w, b}),
+                       doctest::Contains("call of @main: arguments on different devices: argument 0 (f32[2,4]) on "
+                                         "cuda:0 and argument 1 (f32[4,3]) on cpu"),
+                       DeviceError);
 }
