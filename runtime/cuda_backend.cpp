@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 
 #include "compiler/cuda/cuda_source.hpp"
@@ -70,11 +71,11 @@ std::pair<void*, std::function<void()>> load_module(int index, const std::vector
   detail::cuda_device(index);  // its context current on this thread
   const Driver& d = driver();
   CUmodule module = nullptr;
-  check(d.cuModuleLoadData(&module, image.data()), fmt::format("cuda:{}: cuModuleLoadData({})", index, symbol));
+  check(d.cuModuleLoadData(&module, image.data()), "cuda:{}: cuModuleLoadData({})", index, symbol);
   CUfunction fn = nullptr;
   if (CUresult r = d.cuModuleGetFunction(&fn, module, symbol.c_str()); r != kSuccess) {
     d.cuModuleUnload(module);
-    check(r, fmt::format("cuda:{}: cuModuleGetFunction({})", index, symbol));
+    check(r, "cuda:{}: cuModuleGetFunction({})", index, symbol);
   }
   return {fn, [index, module] {
             detail::cuda_device(index);
@@ -136,7 +137,7 @@ int64_t max_blocks(CUfunction fn, int index, int block) {
 void launch_kernel(const Launch& l, unsigned gx, unsigned gy, unsigned gz, int block, void** args) {
   check(driver().cuLaunchKernel(l.function, gx, gy, gz, static_cast<unsigned>(block), 1, 1, 0, l.stream, args,
                                 nullptr),
-        fmt::format("cuda:{}: cuLaunchKernel", l.device));
+        "cuda:{}: cuLaunchKernel", l.device);
 }
 
 KernelLauncher prepare_kernel(const kernel::Kernel& k, int index) {
@@ -202,19 +203,47 @@ BuiltinLauncher prepare_builtin(Builtin builtin, const std::vector<int64_t>& arg
 
 }  // namespace
 
+namespace {
+
+// What execute() needs for cuda:index, made once per device (evaluations on the device
+// reuse it: no formatting or allocation per evaluation).
+struct CudaExec {
+  std::string backend;
+  ExecTarget target;
+  PrepareKernel prepare;
+  PrepareBuiltin prepare_builtin;
+};
+
+const CudaExec& cuda_exec(int index) {
+  static std::mutex mu;
+  static std::array<std::unique_ptr<const CudaExec>, 64> execs;  // as the device table: never freed
+  KILN_CHECK(index >= 0 && index < static_cast<int>(execs.size())) << "cuda:" << index;
+  std::lock_guard<std::mutex> lock(mu);
+  std::unique_ptr<const CudaExec>& e = execs[static_cast<size_t>(index)];
+  if (!e) {
+    auto made = std::make_unique<CudaExec>();
+    made->backend = fmt::format("cuda:{}", index);
+    made->target.allocate = [index](size_t bytes) { return cuda_allocate(index, bytes); };
+    made->target.copy = [](const Buffer& src) { return cuda_copy(src); };
+    made->target.split = false;
+    made->target.device = Device::cuda(index);
+    made->target.schedule.splits = SplitOptions::gpu();
+    made->prepare = [index](const kernel::Kernel& k) { return prepare_kernel(k, index); };
+    made->prepare_builtin = [index](Builtin b, const std::vector<int64_t>& args, DType t) {
+      return prepare_builtin(b, args, t, index);
+    };
+    e = std::move(made);
+  }
+  return *e;
+}
+
+}  // namespace
+
 std::vector<BufferPtr> execute_cuda(const std::vector<NodeRef>& pending, int index,
                                     std::span<const ParamValue> params) {
   detail::cuda_device(index);  // a clear error now when there is no such device
-  ExecTarget target;
-  target.allocate = [index](size_t bytes) { return cuda_allocate(index, bytes); };
-  target.copy = [](const Buffer& src) { return cuda_copy(src); };
-  target.split = false;
-  target.device = Device::cuda(index);
-  target.schedule.splits = SplitOptions::gpu();
-  return execute(
-      pending, [index](const kernel::Kernel& k) { return prepare_kernel(k, index); }, fmt::format("cuda:{}", index),
-      cuda_kernel_source(), [index](Builtin b, const std::vector<int64_t>& args, DType t) { return prepare_builtin(b, args, t, index); },
-      target, params);
+  const CudaExec& e = cuda_exec(index);
+  return execute(pending, e.prepare, e.backend, cuda_kernel_source(), e.prepare_builtin, e.target, params);
 }
 
 KernelCache& cuda_kernel_cache(int index) { return cache_for(index); }

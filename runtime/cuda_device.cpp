@@ -33,7 +33,7 @@ DeviceTable& table() {
 
 int attribute(const Driver& d, int attr, CUdevice dev, const char* what) {
   int v = 0;
-  check(d.cuDeviceGetAttribute(&v, attr, dev), fmt::format("cuDeviceGetAttribute({})", what));
+  check(d.cuDeviceGetAttribute(&v, attr, dev), "cuDeviceGetAttribute({})", what);
   return v;
 }
 
@@ -41,23 +41,23 @@ std::unique_ptr<detail::CudaDeviceState> create_state(int index) {
   const Driver& d = driver();
   auto s = std::make_unique<detail::CudaDeviceState>();
   s->index = index;
-  check(d.cuDeviceGet(&s->device, index), fmt::format("cuda:{}: cuDeviceGet", index));
+  check(d.cuDeviceGet(&s->device, index), "cuda:{}: cuDeviceGet", index);
   CudaDeviceProperties& p = s->properties;
   p.index = index;
   char name[256] = {};
-  check(d.cuDeviceGetName(name, sizeof name - 1, s->device), fmt::format("cuda:{}: cuDeviceGetName", index));
+  check(d.cuDeviceGetName(name, sizeof name - 1, s->device), "cuda:{}: cuDeviceGetName", index);
   p.name = name;
   p.major = attribute(d, kAttrComputeCapabilityMajor, s->device, "compute capability major");
   p.minor = attribute(d, kAttrComputeCapabilityMinor, s->device, "compute capability minor");
   p.multiprocessors = attribute(d, kAttrMultiprocessorCount, s->device, "multiprocessor count");
   size_t total = 0;
-  check(d.cuDeviceTotalMem(&total, s->device), fmt::format("cuda:{}: cuDeviceTotalMem", index));
+  check(d.cuDeviceTotalMem(&total, s->device), "cuda:{}: cuDeviceTotalMem", index);
   p.total_memory = static_cast<int64_t>(total);
-  check(d.cuDevicePrimaryCtxRetain(&s->context, s->device), fmt::format("cuda:{}: cuDevicePrimaryCtxRetain", index));
-  check(d.cuCtxSetCurrent(s->context), fmt::format("cuda:{}: cuCtxSetCurrent", index));
+  check(d.cuDevicePrimaryCtxRetain(&s->context, s->device), "cuda:{}: cuDevicePrimaryCtxRetain", index);
+  check(d.cuCtxSetCurrent(s->context), "cuda:{}: cuCtxSetCurrent", index);
   // Non-blocking: kiln's stream does not wait for work that other libraries put on the
   // legacy default stream, nor they for kiln's.
-  check(d.cuStreamCreate(&s->stream, kStreamNonBlocking), fmt::format("cuda:{}: cuStreamCreate", index));
+  check(d.cuStreamCreate(&s->stream, kStreamNonBlocking), "cuda:{}: cuStreamCreate", index);
   return s;
 }
 
@@ -98,7 +98,7 @@ CudaDeviceState& cuda_device(int index) {
     }
     s = t.states[static_cast<size_t>(index)].get();
   }
-  check(d.cuCtxSetCurrent(s->context), fmt::format("cuda:{}: cuCtxSetCurrent", index));
+  check(d.cuCtxSetCurrent(s->context), "cuda:{}: cuCtxSetCurrent", index);
   return *s;
 }
 
@@ -109,13 +109,13 @@ CudaDeviceProperties cuda_device_properties(int index) { return detail::cuda_dev
 int64_t cuda_free_memory(int index) {
   detail::cuda_device(index);
   size_t free = 0, total = 0;
-  check(driver().cuMemGetInfo(&free, &total), fmt::format("cuda:{}: cuMemGetInfo", index));
+  check(driver().cuMemGetInfo(&free, &total), "cuda:{}: cuMemGetInfo", index);
   return static_cast<int64_t>(free);
 }
 
 void cuda_synchronize(int index) {
   detail::CudaDeviceState& s = detail::cuda_device(index);
-  check(driver().cuStreamSynchronize(s.stream), fmt::format("cuda:{}: cuStreamSynchronize", index));
+  check(driver().cuStreamSynchronize(s.stream), "cuda:{}: cuStreamSynchronize", index);
 }
 
 }  // namespace kiln

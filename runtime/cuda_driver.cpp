@@ -113,8 +113,6 @@ std::string error_text(CUresult r) {
   return fmt::format("{} ({})", name ? name : fmt::format("CUresult {}", r), text ? text : "no description");
 }
 
-void check(CUresult r, const std::string& what) {
-  if (r != kSuccess) throw DeviceError(fmt::format("{}: {}", what, error_text(r)));
-}
+void fail(CUresult r, const std::string& what) { throw DeviceError(fmt::format("{}: {}", what, error_text(r))); }
 
 }  // namespace kiln::cuda_api

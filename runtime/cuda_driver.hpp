@@ -5,6 +5,8 @@
 // cuda.h (the `_v2` entry points where cuda.h maps the plain names to them).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstddef>
 #include <string>
 
@@ -69,8 +71,15 @@ struct Driver {
 bool driver_available(std::string* why = nullptr);
 // The loaded and initialised driver; throws DeviceError (with the reason) when there is none.
 const Driver& driver();
-// Throws DeviceError "<what>: <error name> (<description>)" unless r is success.
-void check(CUresult r, const std::string& what);
+// Throws DeviceError "<what>: <error name> (<description>)".
+[[noreturn]] void fail(CUresult r, const std::string& what);
+// fail(r, the formatted message) unless r is success; the message is formatted only then,
+// since driver calls on the launch path are checked on every launch.
+template <class... A>
+void check(CUresult r, fmt::format_string<A...> what, A&&... args) {
+  if (r != kSuccess) [[unlikely]]
+    fail(r, fmt::format(what, std::forward<A>(args)...));
+}
 // The error's name and description ("CUDA_ERROR_OUT_OF_MEMORY (out of memory)").
 std::string error_text(CUresult r);
 

@@ -50,10 +50,10 @@ std::string mib(size_t bytes) { return fmt::format("{:.1f} MiB", static_cast<dou
 // cuMemFree must not pull memory from under queued work.
 void release_cache(detail::CudaDeviceState& s, Pool& p) {
   const Driver& d = driver();
-  check(d.cuStreamSynchronize(s.stream), fmt::format("cuda:{}: cuStreamSynchronize", s.index));
+  check(d.cuStreamSynchronize(s.stream), "cuda:{}: cuStreamSynchronize", s.index);
   for (auto& [size, blocks] : p.free) {
     for (CUdeviceptr b : blocks) {
-      check(d.cuMemFree(b), fmt::format("cuda:{}: cuMemFree", s.index));
+      check(d.cuMemFree(b), "cuda:{}: cuMemFree", s.index);
       p.allocated_bytes -= size;
     }
   }
@@ -86,7 +86,7 @@ CUdeviceptr take_block(detail::CudaDeviceState& s, Pool& p, size_t size, size_t 
                                   s.index, asked, mib(asked), mib(size), mib(free), mib(total),
                                   mib(p.allocated_bytes)));
   }
-  check(r, fmt::format("cuda:{}: cuMemAlloc({} bytes)", s.index, size));
+  check(r, "cuda:{}: cuMemAlloc({} bytes)", s.index, size);
   p.allocated_bytes += size;
   return b;
 }
@@ -103,8 +103,8 @@ void ensure_staging(detail::CudaDeviceState& s, Pool& p) {
   if (p.staging != nullptr) return;
   const Driver& d = driver();
   check(d.cuMemHostAlloc(&p.staging, 2 * kStagingHalf, kMemHostAllocPortable),
-        fmt::format("cuda:{}: cuMemHostAlloc({} bytes of pinned staging)", s.index, 2 * kStagingHalf));
-  for (CUevent& e : p.staged) check(d.cuEventCreate(&e, 0), fmt::format("cuda:{}: cuEventCreate", s.index));
+        "cuda:{}: cuMemHostAlloc({} bytes of pinned staging)", s.index, 2 * kStagingHalf);
+  for (CUevent& e : p.staged) check(d.cuEventCreate(&e, 0), "cuda:{}: cuEventCreate", s.index);
 }
 
 void staged_upload(detail::CudaDeviceState& s, CUdeviceptr dst, const char* src, size_t bytes) {
@@ -115,12 +115,12 @@ void staged_upload(detail::CudaDeviceState& s, CUdeviceptr dst, const char* src,
   for (size_t off = 0, chunk = 0; off < bytes; off += kStagingHalf, ++chunk) {
     const size_t n = std::min(kStagingHalf, bytes - off), half = chunk % 2;
     char* stage = static_cast<char*>(p.staging) + half * kStagingHalf;
-    if (chunk >= 2) check(d.cuEventSynchronize(p.staged[half]), fmt::format("cuda:{}: cuEventSynchronize", s.index));
+    if (chunk >= 2) check(d.cuEventSynchronize(p.staged[half]), "cuda:{}: cuEventSynchronize", s.index);
     std::memcpy(stage, src + off, n);
-    check(d.cuMemcpyHtoDAsync(dst + off, stage, n, s.stream), fmt::format("cuda:{}: cuMemcpyHtoDAsync", s.index));
-    check(d.cuEventRecord(p.staged[half], s.stream), fmt::format("cuda:{}: cuEventRecord", s.index));
+    check(d.cuMemcpyHtoDAsync(dst + off, stage, n, s.stream), "cuda:{}: cuMemcpyHtoDAsync", s.index);
+    check(d.cuEventRecord(p.staged[half], s.stream), "cuda:{}: cuEventRecord", s.index);
   }
-  check(d.cuStreamSynchronize(s.stream), fmt::format("cuda:{}: cuStreamSynchronize", s.index));
+  check(d.cuStreamSynchronize(s.stream), "cuda:{}: cuStreamSynchronize", s.index);
 }
 
 void staged_download(detail::CudaDeviceState& s, char* dst, CUdeviceptr src, size_t bytes) {
@@ -133,12 +133,12 @@ void staged_download(detail::CudaDeviceState& s, char* dst, CUdeviceptr src, siz
   auto queue = [&](size_t c) {
     const size_t off = c * kStagingHalf, n = std::min(kStagingHalf, bytes - off);
     char* stage = static_cast<char*>(p.staging) + (c % 2) * kStagingHalf;
-    check(d.cuMemcpyDtoHAsync(stage, src + off, n, s.stream), fmt::format("cuda:{}: cuMemcpyDtoHAsync", s.index));
-    check(d.cuEventRecord(p.staged[c % 2], s.stream), fmt::format("cuda:{}: cuEventRecord", s.index));
+    check(d.cuMemcpyDtoHAsync(stage, src + off, n, s.stream), "cuda:{}: cuMemcpyDtoHAsync", s.index);
+    check(d.cuEventRecord(p.staged[c % 2], s.stream), "cuda:{}: cuEventRecord", s.index);
   };
   for (size_t c = 0; c < std::min<size_t>(2, chunks); ++c) queue(c);
   for (size_t c = 0; c < chunks; ++c) {
-    check(d.cuEventSynchronize(p.staged[c % 2]), fmt::format("cuda:{}: cuEventSynchronize", s.index));
+    check(d.cuEventSynchronize(p.staged[c % 2]), "cuda:{}: cuEventSynchronize", s.index);
     const size_t off = c * kStagingHalf, n = std::min(kStagingHalf, bytes - off);
     std::memcpy(dst + off, static_cast<char*>(p.staging) + (c % 2) * kStagingHalf, n);
     if (c + 2 < chunks) queue(c + 2);
@@ -198,8 +198,8 @@ BufferPtr cuda_upload(int index, const void* host, size_t bytes) {
   // Small copies from pageable memory: the driver stages them itself; wait so that the
   // caller may release its memory.
   const Driver& d = driver();
-  check(d.cuMemcpyHtoDAsync(address(*out), host, bytes, s.stream), fmt::format("cuda:{}: cuMemcpyHtoDAsync", index));
-  check(d.cuStreamSynchronize(s.stream), fmt::format("cuda:{}: cuStreamSynchronize", index));
+  check(d.cuMemcpyHtoDAsync(address(*out), host, bytes, s.stream), "cuda:{}: cuMemcpyHtoDAsync", index);
+  check(d.cuStreamSynchronize(s.stream), "cuda:{}: cuStreamSynchronize", index);
   return out;
 }
 
@@ -210,8 +210,8 @@ void cuda_download(const Buffer& src, void* host, size_t bytes) {
   detail::CudaDeviceState& s = detail::cuda_device(src.device().index);
   if (bytes >= kStagingThreshold) return staged_download(s, static_cast<char*>(host), address(src), bytes);
   const Driver& d = driver();
-  check(d.cuMemcpyDtoHAsync(host, address(src), bytes, s.stream), fmt::format("cuda:{}: cuMemcpyDtoHAsync", s.index));
-  check(d.cuStreamSynchronize(s.stream), fmt::format("cuda:{}: cuStreamSynchronize", s.index));
+  check(d.cuMemcpyDtoHAsync(host, address(src), bytes, s.stream), "cuda:{}: cuMemcpyDtoHAsync", s.index);
+  check(d.cuStreamSynchronize(s.stream), "cuda:{}: cuStreamSynchronize", s.index);
 }
 
 BufferPtr cuda_copy(const Buffer& src) {
@@ -221,7 +221,7 @@ BufferPtr cuda_copy(const Buffer& src) {
   if (src.bytes() == 0) return out;
   detail::CudaDeviceState& s = detail::cuda_device(index);
   check(driver().cuMemcpyDtoDAsync(address(*out), address(src), src.bytes(), s.stream),
-        fmt::format("cuda:{}: cuMemcpyDtoDAsync", index));
+        "cuda:{}: cuMemcpyDtoDAsync", index);
   return out;
 }
 
