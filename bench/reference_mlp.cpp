@@ -1,11 +1,11 @@
 // The hand-written reference of W8, one training step of a two-layer MLP, compiled with the
 // same flags as reference.cpp (see its opening comment: tanhf is vectorised through libmvec).
 //
-// It uses kiln's GEMM routine and kiln's thread pool, the two pieces a kiln program runs on,
-// and plain loops for everything else: transposed copies for the products with a transposed
-// operand, tanh and its derivative, the squared error and the updates. So W8's ratio is what
-// kiln's graph building, autodiff, fusion and scheduling cost (or save) around the same
-// matrix products.
+// It uses kiln's GEMM routine (which reads a transposed operand where it is) and kiln's
+// thread pool, the two pieces a kiln program runs on, and plain loops for everything else:
+// tanh and its derivative, the squared error and the updates. So W8's ratio is what kiln's
+// graph building, autodiff, fusion and scheduling cost (or save) around the same matrix
+// products.
 #include <algorithm>
 #include <cmath>
 
@@ -34,15 +34,6 @@ void over_rows(int64_t rows, Fn fn) {
   parallel_for(tasks, [&](int64_t t) { fn(t * kRowsPerTask, std::min(rows, (t + 1) * kRowsPerTask)); });
 }
 
-// dst [cols, rows] = src [rows, cols] transposed, in 16x16 tiles.
-void transpose(const float* src, float* dst, int64_t rows, int64_t cols) {
-  over_rows(cols, [&](int64_t c0, int64_t c1) {
-    for (int64_t r0 = 0; r0 < rows; r0 += 16)
-      for (int64_t c = c0; c < c1; ++c)
-        for (int64_t r = r0; r < std::min(rows, r0 + 16); ++r) dst[c * rows + r] = src[r * cols + c];
-  });
-}
-
 void tanh_rows(float* z, int64_t rows, int64_t cols) {
   over_rows(rows, [&](int64_t r0, int64_t r1) {
     float* __restrict p = z + r0 * cols;
@@ -53,18 +44,15 @@ void tanh_rows(float* z, int64_t rows, int64_t cols) {
 }
 
 struct Work {
-  float *h, *p, *ht, *dw2, *w2t, *dh, *xt, *dw1;
+  float *h, *p, *dw2, *dh, *dw1;
 };
 
-Work carve(float* w, int64_t m, int64_t k, int64_t h, int64_t o) {
+Work carve(float* w, int64_t m, int64_t h, int64_t o) {
   Work s;
   s.h = w, w += m * h;
   s.p = w, w += m * o;
-  s.ht = w, w += h * m;
   s.dw2 = w, w += h * o;
-  s.w2t = w, w += o * h;
   s.dh = w, w += m * h;
-  s.xt = w, w += k * m;
   s.dw1 = w;
   return s;
 }
@@ -87,33 +75,30 @@ double forward(const float* x, const float* y, const float* w1, const float* w2,
 }  // namespace
 
 int64_t mlp_work_floats(int64_t m, int64_t k, int64_t h, int64_t o) {
-  return m * h + m * o + h * m + h * o + o * h + m * h + k * m + k * h;
+  return m * h + m * o + h * o + m * h + k * h;
 }
 
 double ref_mlp_forward(const float* x, const float* y, const float* w1, const float* w2, int64_t m, int64_t k,
                        int64_t h, int64_t o, float* work) {
-  return forward(x, y, w1, w2, m, k, h, o, carve(work, m, k, h, o)) / static_cast<double>(m * o);
+  return forward(x, y, w1, w2, m, k, h, o, carve(work, m, h, o)) / static_cast<double>(m * o);
 }
 
 double ref_mlp_step(const float* x, const float* y, float* w1, float* w2, int64_t m, int64_t k, int64_t h, int64_t o,
                     float lr, float* work) {
-  Work s = carve(work, m, k, h, o);
+  Work s = carve(work, m, h, o);
   const double loss = forward(x, y, w1, w2, m, k, h, o, s) / static_cast<double>(m * o);
   // dP = 2 (P - Y) / (m o)
   const float scale = 2.0f / static_cast<float>(m * o);
   for (int64_t i = 0; i < m * o; ++i) s.p[i] *= scale;
-  transpose(s.h, s.ht, m, h);  // dW2 = H^T dP
-  gemm_f32(s.ht, s.p, s.dw2, 1, h, o, m, 0, 0);
-  transpose(w2, s.w2t, h, o);  // dH = dP W2^T
-  gemm_f32(s.p, s.w2t, s.dh, 1, m, h, o, 0, 0);
+  gemm_f32(s.h, s.p, s.dw2, 1, h, o, m, 0, 0, /*a_transposed=*/true);  // dW2 = H^T dP
+  gemm_f32(s.p, w2, s.dh, 1, m, h, o, 0, 0, false, /*b_transposed=*/true);  // dH = dP W2^T
   over_rows(m, [&](int64_t r0, int64_t r1) {  // dZ = dH (1 - H^2)
     float* __restrict dh = s.dh + r0 * h;
     const float* __restrict hh = s.h + r0 * h;
 #pragma omp simd
     for (int64_t i = 0; i < (r1 - r0) * h; ++i) dh[i] *= 1.0f - hh[i] * hh[i];
   });
-  transpose(x, s.xt, m, k);  // dW1 = X^T dZ
-  gemm_f32(s.xt, s.dh, s.dw1, 1, k, h, m, 0, 0);
+  gemm_f32(x, s.dh, s.dw1, 1, k, h, m, 0, 0, /*a_transposed=*/true);  // dW1 = X^T dZ
   over_rows(k, [&](int64_t r0, int64_t r1) {
     for (int64_t i = r0 * h; i < r1 * h; ++i) w1[i] -= lr * s.dw1[i];
   });

@@ -21,6 +21,12 @@ int32_t KernelBuilder::buffer(const Node* n, bool output) {
   return static_cast<int32_t>(buffer_refs_.size() - 1);
 }
 
+int32_t KernelBuilder::positional_buffer(const Node* n, bool output) {
+  buffer_refs_.push_back(BufferRef{n, -1});
+  k_.buffers.push_back({n->dtype(), output});
+  return static_cast<int32_t>(buffer_refs_.size() - 1);
+}
+
 int32_t KernelBuilder::temp_buffer(int32_t temp, DType dtype, bool output) {
   BufferRef ref{nullptr, temp};
   for (size_t i = 0; i < buffer_refs_.size(); ++i)

@@ -46,6 +46,9 @@ class KernelBuilder {
 
   kernel::Kernel& kernel() { return k_; }
   int32_t buffer(const Node* n, bool output);
+  // A buffer parameter of its own for `n` even when it has one already: builtins take their
+  // operands by position (the GEMM of x @ x reads x as both a and b).
+  int32_t positional_buffer(const Node* n, bool output);
   int32_t temp_buffer(int32_t temp, DType dtype, bool output);
   int32_t dim(int64_t value);
   // Which node attribute a scalar parameter carries, so that a cached schedule can refill

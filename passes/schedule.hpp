@@ -29,7 +29,8 @@ namespace kiln {
 enum class Builtin : uint8_t {
   None,
   // runtime/gemm.hpp: buffers {a, b, c}; builtin_args {batch, m, n, k, a_batch_stride,
-  // b_batch_stride}; the dtype is the buffers' (f32 or f64).
+  // b_batch_stride, a_transposed, b_transposed} (a transposed operand's buffer holds its
+  // transpose, row-major); the dtype is the buffers' (f32 or f64).
   Gemm,
 };
 // "gemm", ... (for dumps and profiles); "kernel" for None.

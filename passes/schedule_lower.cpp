@@ -408,17 +408,40 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
   out.push_back(finish(kb, std::move(lp), tail > 0 ? p.stored() : p.outputs));
 }
 
+namespace {
+
+// Whether `o` swaps the last two axes of its operand and keeps the others (a matrix transpose,
+// maybe batched).
+bool is_matrix_transpose(const Node* o) {
+  if (o->op() != Op::Permute || o->rank() < 2) return false;
+  const std::vector<int64_t>& perm = o->attrs().perm;
+  const int64_t r = o->rank();
+  for (int64_t i = 0; i < r - 2; ++i)
+    if (perm[static_cast<size_t>(i)] != i) return false;
+  return perm[static_cast<size_t>(r - 2)] == r - 1 && perm[static_cast<size_t>(r - 1)] == r - 2;
+}
+
+}  // namespace
+
 LaunchPlan Scheduler::lower_gemm(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers) {
   const Node* c = p.outputs[0];
   const Node* a = c->operands()[0].get();
   const Node* b = c->operands()[1].get();
-  // The routine reads its operands from contiguous buffers.
-  for (const Node* o : {a, b})
-    if (!in_buffers.count(o)) throw NeedsBuffer{o};
+  // The routine reads each operand from a contiguous buffer holding it or its transpose: the
+  // transpose of a value is read where the value is, never copied.
+  auto source = [&](const Node* o) {
+    if (in_buffers.count(o)) return std::pair{o, false};
+    if (!is_matrix_transpose(o)) throw NeedsBuffer{o};
+    const Node* x = o->operands()[0].get();
+    if (!in_buffers.count(x)) throw NeedsBuffer{x};
+    return std::pair{x, true};
+  };
+  const auto [a_src, a_transposed] = source(a);
+  const auto [b_src, b_transposed] = source(b);
   KernelBuilder kb(in_buffers);
   kb.kernel().kind = kernel::KernelKind::Serial;
-  kb.buffer(a, false);
-  kb.buffer(b, false);
+  kb.positional_buffer(a_src, false);
+  kb.positional_buffer(b_src, false);
   LaunchPlan lp;
   lp.builtin = Builtin::Gemm;
   const Shape& cs = c->shape();
@@ -428,7 +451,7 @@ LaunchPlan Scheduler::lower_gemm(const KernelPlan& p, const std::unordered_set<c
     Shape ob(o->shape().begin(), o->shape().end() - 2);
     return numel(ob) == 1 ? int64_t{0} : o->shape()[o->rank() - 2] * o->shape().back();
   };
-  lp.builtin_args = {batch, m, n, k, stride(a), stride(b)};
+  lp.builtin_args = {batch, m, n, k, stride(a), stride(b), a_transposed, b_transposed};
   return finish(kb, std::move(lp), p.outputs);
 }
 

@@ -177,22 +177,18 @@ std::shared_ptr<const CompiledKernel> gemm_kernel(int index, bool f64) {
 BuiltinLauncher prepare_builtin(Builtin builtin, const std::vector<int64_t>& args, DType dtype, int index) {
   switch (builtin) {
     case Builtin::Gemm: {
-      KILN_CHECK(args.size() == 6 && (dtype == DType::F32 || dtype == DType::F64)) << "bad GEMM launch";
+      KILN_CHECK(dtype == DType::F32 || dtype == DType::F64) << "bad GEMM launch";
       std::shared_ptr<const CompiledKernel> k = gemm_kernel(index, dtype == DType::F64);
       Launch l{static_cast<CUfunction>(k->handle()), detail::cuda_device(index).stream, index};
       return [k, l, args](void* const* b) {
         const int64_t batch = args[0], m = args[1], n = args[2];
         if (batch <= 0 || m <= 0 || n <= 0) return;
         detail::cuda_device(l.device);
-        unsigned long long words[cuda::kGemmWords] = {
-            reinterpret_cast<uintptr_t>(b[0]), reinterpret_cast<uintptr_t>(b[1]), reinterpret_cast<uintptr_t>(b[2]),
-            static_cast<unsigned long long>(batch), static_cast<unsigned long long>(m),
-            static_cast<unsigned long long>(n), static_cast<unsigned long long>(args[3]),
-            static_cast<unsigned long long>(args[4]), static_cast<unsigned long long>(args[5])};
+        auto words = cuda::gemm_words(b, args);
         const cuda::GemmGrid g = cuda::gemm_grid(batch, m, n);
-        void* params[] = {words};
+        void* params[] = {words.data()};
         launch_kernel(l, static_cast<unsigned>(g.x), static_cast<unsigned>(g.y), static_cast<unsigned>(g.z),
-                      cuda::kGemmTile * cuda::kGemmTile, params);
+                      cuda::kGemmThreads, params);
       };
     }
     case Builtin::None: break;

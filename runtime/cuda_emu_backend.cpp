@@ -152,14 +152,14 @@ KernelLauncher prepare_cuda_emu_kernel(const kernel::Kernel& kern) {
 BuiltinLauncher prepare_cuda_emu_builtin(Builtin builtin, const std::vector<int64_t>& args, DType dtype) {
   switch (builtin) {
     case Builtin::Gemm: {
-      KILN_CHECK(args.size() == 6 && (dtype == DType::F32 || dtype == DType::F64)) << "bad GEMM launch";
+      KILN_CHECK(dtype == DType::F32 || dtype == DType::F64) << "bad GEMM launch";
       const bool f64 = dtype == DType::F64;
       const std::string symbol = cuda::gemm_symbol(f64);
       std::shared_ptr<EmuKernel> k = add_kernel(symbol, [&] {
         cuda::CudaKernel g;
         g.symbol = symbol;
         g.code = cuda::gemm_kernel_code(f64, symbol);
-        g.block = cuda::kGemmTile * cuda::kGemmTile;
+        g.block = cuda::kGemmThreads;
         g.num_words = cuda::kGemmWords;
         return g;
       });
@@ -168,14 +168,10 @@ BuiltinLauncher prepare_cuda_emu_builtin(Builtin builtin, const std::vector<int6
         const int64_t batch = args[0], m = args[1], n = args[2];
         if (batch <= 0 || m <= 0 || n <= 0) return;
         cuda::EmulatedEntry entry = resolve(*k);
-        const unsigned long long words[cuda::kGemmWords] = {
-            reinterpret_cast<uintptr_t>(b[0]), reinterpret_cast<uintptr_t>(b[1]), reinterpret_cast<uintptr_t>(b[2]),
-            static_cast<unsigned long long>(batch), static_cast<unsigned long long>(m),
-            static_cast<unsigned long long>(n), static_cast<unsigned long long>(args[3]),
-            static_cast<unsigned long long>(args[4]), static_cast<unsigned long long>(args[5])};
+        const auto words = cuda::gemm_words(b, args);
         const cuda::GemmGrid g = cuda::gemm_grid(batch, m, n);
         auto capped = [cap](int64_t v) { return static_cast<unsigned int>(std::min(v, cap)); };
-        cuda::run_emulated_grid(entry, words, {capped(g.x), capped(g.y), capped(g.z)},
+        cuda::run_emulated_grid(entry, words.data(), {capped(g.x), capped(g.y), capped(g.z)},
                                 {static_cast<unsigned int>(k->info.block), 1, 1});
       };
     }

@@ -446,16 +446,16 @@ void launch_all(const CachedSchedule& c, const std::vector<NodeRef>& nodes, cons
 BuiltinLauncher host_builtin_launcher(Builtin builtin, const std::vector<int64_t>& args, DType dtype) {
   switch (builtin) {
     case Builtin::Gemm: {
-      KILN_CHECK(args.size() == 6 && (dtype == DType::F32 || dtype == DType::F64)) << "bad GEMM launch";
+      KILN_CHECK(args.size() == 8 && (dtype == DType::F32 || dtype == DType::F64)) << "bad GEMM launch";
       const std::vector<int64_t> g = args;
       if (dtype == DType::F32)
         return [g](void* const* b) {
           gemm_f32(static_cast<const float*>(b[0]), static_cast<const float*>(b[1]), static_cast<float*>(b[2]), g[0],
-                   g[1], g[2], g[3], g[4], g[5]);
+                   g[1], g[2], g[3], g[4], g[5], g[6] != 0, g[7] != 0);
         };
       return [g](void* const* b) {
         gemm_f64(static_cast<const double*>(b[0]), static_cast<const double*>(b[1]), static_cast<double*>(b[2]), g[0],
-                 g[1], g[2], g[3], g[4], g[5]);
+                 g[1], g[2], g[3], g[4], g[5], g[6] != 0, g[7] != 0);
       };
     }
     case Builtin::None: break;

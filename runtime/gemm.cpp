@@ -11,6 +11,9 @@
 // built for baseline x86-64, so the micro-kernel is compiled several times with GCC target
 // attributes (AVX-512, AVX2+FMA, baseline vectors) and the best one the CPU runs is chosen once.
 //
+// An operand may come transposed (stored as its transpose, row-major): that changes only the
+// packing loops, so the transpose of a value never has to be materialised for a product.
+//
 // A single row of A (m = 1: a vector times a matrix) skips the packing, which would copy all
 // of B to use each element once: blocks of columns accumulate in an L1-resident buffer while
 // B streams past row by row, each element the same chain over k as the tiles compute.
@@ -228,33 +231,52 @@ class Scratch {
 thread_local Scratch t_packed_a;
 thread_local Scratch t_packed_b;
 
-// Packs rows [0, rows) x columns [0, kc) of A (row stride lda) into ceil(rows / MR) panels
-// of kc x MR (panel r at out + r * MR * kc, element (i, p) at p * MR + i); missing rows are 0.
+// Packs rows [0, rows) x columns [0, kc) of A (element (i, p) at a[i * rs + p * cs]) into
+// ceil(rows / MR) panels of kc x MR (panel r at out + r * MR * kc, element (i, p) at
+// p * MR + i); missing rows are 0.
 template <class T, int MR>
-void pack_a(const T* a, int64_t lda, int64_t rows, int64_t kc, T* out) {
+void pack_a(const T* a, int64_t rs, int64_t cs, int64_t rows, int64_t kc, T* out) {
   for (int64_t r0 = 0; r0 < rows; r0 += MR, out += MR * kc) {
-    if (rows - r0 >= MR) {
+    const int64_t live = std::min<int64_t>(MR, rows - r0);
+    if (rs == 1) {  // a transposed A: MR consecutive values per p
+      for (int64_t p = 0; p < kc; ++p) {
+        std::memcpy(out + p * MR, a + r0 + p * cs, static_cast<size_t>(live) * sizeof(T));
+        std::fill(out + p * MR + live, out + (p + 1) * MR, T(0));
+      }
+    } else if (live == MR) {
       const T* src[MR];
-      for (int i = 0; i < MR; ++i) src[i] = a + (r0 + i) * lda;
+      for (int i = 0; i < MR; ++i) src[i] = a + (r0 + i) * rs;
       for (int64_t p = 0; p < kc; ++p)
-        for (int i = 0; i < MR; ++i) out[p * MR + i] = src[i][p];
+        for (int i = 0; i < MR; ++i) out[p * MR + i] = src[i][p * cs];
     } else {
-      int64_t live = rows - r0;
       for (int64_t p = 0; p < kc; ++p)
-        for (int i = 0; i < MR; ++i) out[p * MR + i] = i < live ? a[(r0 + i) * lda + p] : T(0);
+        for (int i = 0; i < MR; ++i) out[p * MR + i] = i < live ? a[(r0 + i) * rs + p * cs] : T(0);
     }
   }
 }
 
-// Packs rows [0, kc) x columns [0, cols) of B (row stride ldb) into ceil(cols / NR) panels
-// of kc x NR (panel j at out + j * NR * kc, element (p, j) at p * NR + j); missing columns are 0.
+// Packs rows [0, kc) x columns [0, cols) of B (element (p, j) at b[p * rs + j * cs]) into
+// ceil(cols / NR) panels of kc x NR (panel j at out + j * NR * kc, element (p, j) at
+// p * NR + j); missing columns are 0.
 template <class T>
-void pack_b(const T* b, int64_t ldb, int64_t kc, int64_t cols, int nr, T* out) {
+void pack_b(const T* b, int64_t rs, int64_t cs, int64_t kc, int64_t cols, int nr, T* out) {
   for (int64_t c0 = 0; c0 < cols; c0 += nr, out += nr * kc) {
     int64_t live = std::min<int64_t>(nr, cols - c0);
-    for (int64_t p = 0; p < kc; ++p) {
-      std::memcpy(out + p * nr, b + p * ldb + c0, static_cast<size_t>(live) * sizeof(T));
-      std::fill(out + p * nr + live, out + (p + 1) * nr, T(0));
+    if (cs == 1) {
+      for (int64_t p = 0; p < kc; ++p) {
+        std::memcpy(out + p * nr, b + p * rs + c0, static_cast<size_t>(live) * sizeof(T));
+        std::fill(out + p * nr + live, out + (p + 1) * nr, T(0));
+      }
+      continue;
+    }
+    // A transposed B: column j of B is a contiguous row of its storage.
+    for (int64_t j = 0; j < nr; ++j) {
+      if (j >= live) {
+        for (int64_t p = 0; p < kc; ++p) out[p * nr + j] = T(0);
+        continue;
+      }
+      const T* src = b + (c0 + j) * cs;
+      for (int64_t p = 0; p < kc; ++p) out[p * nr + j] = src[p * rs];
     }
   }
 }
@@ -278,6 +300,8 @@ struct Problem {
   T* c;
   int64_t m, n, k;
   int64_t a_stride, b_stride;
+  // Element strides: A(i, p) at a[i * a_rs + p * a_cs], B(p, j) at b[p * b_rs + j * b_cs].
+  int64_t a_rs, a_cs, b_rs, b_cs;
   Kernel<T> kernel;
   int64_t kc;
   int64_t row_panels, row_blocks;  // MR-row panels; row blocks of consecutive panels
@@ -309,8 +333,8 @@ void run_task(const Problem<T>& pr, int64_t task) {
   int64_t c0 = col_block * pr.col_panels / pr.col_blocks * nr;
   int64_t c1 = std::min(pr.n, (col_block + 1) * pr.col_panels / pr.col_blocks * nr);
   int64_t rows = r1 - r0, cols = c1 - c0;
-  const T* a = pr.a + item * pr.a_stride + r0 * pr.k;
-  const T* b = pr.b + item * pr.b_stride + c0;
+  const T* a = pr.a + item * pr.a_stride + r0 * pr.a_rs;
+  const T* b = pr.b + item * pr.b_stride + c0 * pr.b_cs;
   T* c = pr.c + item * pr.m * pr.n + r0 * pr.n + c0;
   int64_t padded_rows = (rows + MR - 1) / MR * MR;
   int64_t padded_cols = (cols + nr - 1) / nr * nr;
@@ -320,8 +344,8 @@ void run_task(const Problem<T>& pr, int64_t task) {
   for (int64_t p0 = 0; p0 < pr.k; p0 += pr.kc) {
     int64_t kc = std::min(pr.kc, pr.k - p0);
     bool accumulate = p0 > 0;
-    pack_b(b + p0 * pr.n, pr.n, kc, cols, kern.nr, pb);
-    pack_a<T, MR>(a + p0, pr.k, rows, kc, pa);
+    pack_b(b + p0 * pr.b_rs, pr.b_rs, pr.b_cs, kc, cols, kern.nr, pb);
+    pack_a<T, MR>(a + p0 * pr.a_cs, pr.a_rs, pr.a_cs, rows, kc, pa);
     for (int64_t j = 0; j < cols; j += nr) {
       const T* bp = pb + j * kc;
       for (int64_t i = 0; i < rows; i += MR) {
@@ -396,19 +420,26 @@ void vecmat(const Kernel<T>& kern, const T* a, const T* b, T* c, int64_t batch, 
 
 template <class T>
 void gemm(const Kernel<T>& kern, const T* a, const T* b, T* c, int64_t batch, int64_t m, int64_t n, int64_t k,
-          int64_t a_stride, int64_t b_stride) {
+          int64_t a_stride, int64_t b_stride, bool a_transposed, bool b_transposed) {
   if (batch <= 0 || m <= 0 || n <= 0) return;
   if (k <= 0) {
     std::fill(c, c + batch * m * n, T(0));
     return;
   }
+  // A single row of A, or a single column of B, is stored the same either way.
+  if (m == 1) a_transposed = false;
+  if (n == 1) b_transposed = false;
   // With B shared and the A items stacked back to back, the batch is one taller product.
-  if (batch > 1 && b_stride == 0 && a_stride == m * k) {
+  if (batch > 1 && b_stride == 0 && a_stride == m * k && !a_transposed) {
     m *= batch;
     batch = 1;
   }
-  if (m == 1) return vecmat(kern, a, b, c, batch, n, k, a_stride, b_stride);
-  Problem<T> pr{a, b, c, m, n, k, a_stride, b_stride, kern, 0, 0, 0, 0, 0};
+  if (m == 1 && !b_transposed) return vecmat(kern, a, b, c, batch, n, k, a_stride, b_stride);
+  Problem<T> pr{a, b, c, m, n, k, a_stride, b_stride, 0, 0, 0, 0, kern, 0, 0, 0, 0, 0};
+  pr.a_rs = a_transposed ? 1 : k;
+  pr.a_cs = a_transposed ? m : 1;
+  pr.b_rs = b_transposed ? 1 : n;
+  pr.b_cs = b_transposed ? k : 1;
   pr.kc = kSliceDepth;
   pr.row_panels = (m + kern.mr - 1) / kern.mr;
   pr.col_panels = (n + kern.nr - 1) / kern.nr;
@@ -458,29 +489,31 @@ bool kernel_named(const char* isa_name, Kernel<T>* out) {
 }  // namespace
 
 bool detail::gemm_f32_isa(const char* isa_name, const float* a, const float* b, float* c, int64_t batch, int64_t m,
-                          int64_t n, int64_t k, int64_t a_batch_stride, int64_t b_batch_stride) {
+                          int64_t n, int64_t k, int64_t a_batch_stride, int64_t b_batch_stride, bool a_transposed,
+                          bool b_transposed) {
   Kernel<float> kern;
   if (!kernel_named(isa_name, &kern)) return false;
-  gemm(kern, a, b, c, batch, m, n, k, a_batch_stride, b_batch_stride);
+  gemm(kern, a, b, c, batch, m, n, k, a_batch_stride, b_batch_stride, a_transposed, b_transposed);
   return true;
 }
 
 bool detail::gemm_f64_isa(const char* isa_name, const double* a, const double* b, double* c, int64_t batch, int64_t m,
-                          int64_t n, int64_t k, int64_t a_batch_stride, int64_t b_batch_stride) {
+                          int64_t n, int64_t k, int64_t a_batch_stride, int64_t b_batch_stride, bool a_transposed,
+                          bool b_transposed) {
   Kernel<double> kern;
   if (!kernel_named(isa_name, &kern)) return false;
-  gemm(kern, a, b, c, batch, m, n, k, a_batch_stride, b_batch_stride);
+  gemm(kern, a, b, c, batch, m, n, k, a_batch_stride, b_batch_stride, a_transposed, b_transposed);
   return true;
 }
 
 void gemm_f32(const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t n, int64_t k,
-              int64_t a_batch_stride, int64_t b_batch_stride) {
-  gemm(best_kernel<float>(), a, b, c, batch, m, n, k, a_batch_stride, b_batch_stride);
+              int64_t a_batch_stride, int64_t b_batch_stride, bool a_transposed, bool b_transposed) {
+  gemm(best_kernel<float>(), a, b, c, batch, m, n, k, a_batch_stride, b_batch_stride, a_transposed, b_transposed);
 }
 
 void gemm_f64(const double* a, const double* b, double* c, int64_t batch, int64_t m, int64_t n, int64_t k,
-              int64_t a_batch_stride, int64_t b_batch_stride) {
-  gemm(best_kernel<double>(), a, b, c, batch, m, n, k, a_batch_stride, b_batch_stride);
+              int64_t a_batch_stride, int64_t b_batch_stride, bool a_transposed, bool b_transposed) {
+  gemm(best_kernel<double>(), a, b, c, batch, m, n, k, a_batch_stride, b_batch_stride, a_transposed, b_transposed);
 }
 
 }  // namespace kiln

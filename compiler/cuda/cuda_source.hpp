@@ -22,6 +22,7 @@
 //   updates in the CPU's order; no atomics, deterministic).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,15 +73,22 @@ std::vector<uint64_t> launch_words(const kernel::Kernel& k, void* const* buffers
 int64_t grid_blocks(const CudaKernel& kernel, int64_t begin, int64_t end, int64_t max_blocks);
 
 // ---- The tiled matrix product (Builtin::Gemm) ----
-// For each batch b: C_b = A_b @ B_b, row-major (runtime/gemm.hpp): words {a, b, c, batch, m,
-// n, k, a_batch_stride, b_batch_stride}. Blocks of kGemmTile x kGemmTile threads, one element
-// of C each, over kGemmTile x kGemmTile tiles of A and B staged in shared memory; each element
-// is one fused multiply-add chain over k in increasing order, starting from -0.0 (the
-// interpreter's empty sum), so results do not depend on the grid.
-inline constexpr int kGemmTile = 16;
-inline constexpr int kGemmWords = 9;
+// For each batch b: C_b = A_b @ B_b (runtime/gemm.hpp): words {a, b, c, batch, m, n, k,
+// a_batch_stride, b_batch_stride, a_transposed, b_transposed}. Blocks of kGemmThreads threads,
+// each block a kGemmBlock x kGemmBlock tile of C and each thread kGemmPerThread^2 elements of
+// it, over slices of kGemmDepth values of k staged in shared memory; each element is one
+// fused multiply-add chain over k in increasing order, starting from -0.0 (the interpreter's
+// empty sum), so results depend neither on the grid nor on the tiling.
+inline constexpr int kGemmThreads = 256;
+inline constexpr int kGemmPerThread = 4;
+inline constexpr int kGemmBlock = 64;
+inline constexpr int kGemmDepth = 16;
+inline constexpr int kGemmWords = 11;
 // `f64`: double, else float. The symbol names the kernel.
 std::string gemm_kernel_code(bool f64, const std::string& symbol);
+// The launch words of a GEMM on buffers {a, b, c} with the scheduler's builtin_args
+// (passes/schedule.hpp: batch, m, n, k, batch strides, transposed flags).
+std::array<unsigned long long, kGemmWords> gemm_words(void* const* buffers, const std::vector<int64_t>& args);
 std::string gemm_symbol(bool f64);
 // Grid of a GEMM launch: x over column tiles, y over row tiles, z over the batch, each capped
 // (the kernel loops over what the grid does not cover).

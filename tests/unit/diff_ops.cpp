@@ -540,13 +540,21 @@ TEST_CASE("matmul matches the interpreter on every numeric dtype, inner length a
     for (int64_t k : kLengths) {
       if (k > kBig) continue;
       const Array a = gen(t, Role::Sum, {3, k}, 27), b = gen(t, Role::Sum, {k, 5}, 28);
-      const std::vector<std::pair<std::string, std::pair<Array, Array>>> cases = {
+      std::vector<std::pair<std::string, std::pair<Array, Array>>> cases = {
           {"[3,k] x [k,5]", {a, b}},
           {"[3,k] x transposed [5,k]", {a, transpose(gen(t, Role::Sum, {5, k}, 29))}},
           {"flipped [2,3,k] x [k,4] (batch broadcast)",
            {flip(gen(t, Role::Sum, {2, 3, k}, 30), 2), gen(t, Role::Sum, {k, 4}, 31)}},
           {"[k] x [k]", {gen(t, Role::Sum, {k}, 32), gen(t, Role::Sum, {k}, 33)}},
           {"[k] x [k,3]", {gen(t, Role::Sum, {k}, 34), gen(t, Role::Sum, {k, 3}, 35)}}};
+      if (k == 7) {
+        // Several tiles of C each way, partial ones included (the GPU's are 64 x 64), and an
+        // inner length of several slices (its are 16 deep), once per dtype.
+        const int64_t kk = 37;
+        cases.push_back({"[70,37] x [37,131]", {gen(t, Role::Sum, {70, kk}, 36), gen(t, Role::Sum, {kk, 131}, 37)}});
+        cases.push_back({"transposed [37,70] x transposed [131,37]",
+                         {transpose(gen(t, Role::Sum, {kk, 70}, 38)), transpose(gen(t, Role::Sum, {131, kk}, 39))}});
+      }
       for (const auto& [name, ab] : cases) {
         const std::string what = fmt::format("{} on {}, inner length {}: {}", op_name(op), dtype_name(t), k, name);
         Array r = matmul(ab.first, ab.second);

@@ -160,9 +160,10 @@ TEST_CASE("KILN_DUMP writes every stage of an evaluation, and every .kir parses 
       CHECK(files.at(ll).find("define void @" + m[2].str()) != std::string::npos);
     }
   }
-  // The GEMM routine: batch 1, m 2, n 2, k 4, reading x and w, writing the product.
+  // The GEMM routine: batch 1, m 2, n 2, k 4, no batch strides, neither operand transposed,
+  // reading x and w, writing the product.
   CHECK(std::regex_search(files.at("schedule.txt"),
-                          std::regex(R"(launch \d: builtin gemm args \[1, 2, 2, 4, 0, 0\] reads \[%arg\d: f32\[2,4\], )"
+                          std::regex(R"(launch \d: builtin gemm args \[1, 2, 2, 4, 0, 0, 0, 0\] reads \[%arg\d: f32\[2,4\], )"
                                      R"(%arg\d: f32\[4,2\]\] writes \[%\d+: f32\[2,2\]\])")));
   // The picture: one cluster per kernel, one for the GEMM routine.
   const std::string& dot = files.at("graph.dot");

@@ -249,6 +249,57 @@ TEST_CASE("gemm batches: separate operands, either one broadcast, both, and padd
   check_close(folded, computed<double>(nullptr, folded), "f64 " + shape(folded));
 }
 
+// Each batch item of `v` (rows x cols, item stride `stride`) transposed, items back to back.
+template <class T>
+std::vector<T> transposed_items(const std::vector<T>& v, int64_t batch, int64_t rows, int64_t cols, int64_t stride) {
+  std::vector<T> t(static_cast<size_t>(std::max<int64_t>(batch, 1) * rows * cols));
+  for (int64_t bi = 0; bi < (stride == 0 ? 1 : batch); ++bi)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        t[static_cast<size_t>(bi * rows * cols + j * rows + i)] = v[static_cast<size_t>(bi * stride + i * cols + j)];
+  return t;
+}
+
+template <class T>
+void check_transposed_operands(const char* isa) {
+  uint32_t seed = 100;
+  struct Shape3 {
+    int64_t batch, m, n, k;
+    bool a_shared, b_shared;
+  };
+  for (Shape3 s : {Shape3{1, 1, 33, 5, false, false}, Shape3{1, 13, 1, 9, false, false},
+                   Shape3{1, 25, 65, 131, false, false}, Shape3{1, 193, 40, 600, false, false},
+                   Shape3{3, 37, 97, 57, false, false}, Shape3{4, 23, 45, 37, true, false},
+                   Shape3{4, 23, 45, 37, false, true}, Shape3{2, 1, 70, 20, false, false}}) {
+    const int64_t a_stride = s.a_shared ? 0 : s.m * s.k, b_stride = s.b_shared ? 0 : s.k * s.n;
+    Case<T> t = make_case<T>(s.batch, s.m, s.n, s.k, a_stride, b_stride, seed++);
+    std::vector<T> want(static_cast<size_t>(s.batch * s.m * s.n));
+    if (!run_gemm(isa, t, want.data())) return;  // this CPU cannot run that kernel
+    // The same operands stored transposed ([k, m] and [n, k] per item).
+    const std::vector<T> at = transposed_items(t.a, s.batch, s.m, s.k, a_stride);
+    const std::vector<T> bt = transposed_items(t.b, s.batch, s.k, s.n, b_stride);
+    for (int which = 1; which < 4; ++which) {
+      const bool ta = which & 1, tb = which & 2;
+      std::vector<T> got(want.size(), std::numeric_limits<T>::quiet_NaN());
+      const T* a = ta ? at.data() : t.a.data();
+      const T* b = tb ? bt.data() : t.b.data();
+      if constexpr (sizeof(T) == 4)
+        detail::gemm_f32_isa(isa, a, b, got.data(), s.batch, s.m, s.n, s.k, a_stride, b_stride, ta, tb);
+      else
+        detail::gemm_f64_isa(isa, a, b, got.data(), s.batch, s.m, s.n, s.k, a_stride, b_stride, ta, tb);
+      CHECK_MESSAGE(same_bits(got.data(), want.data(), want.size() * sizeof(T)),
+                    isa << " " << shape(t) << " a transposed " << ta << ", b transposed " << tb);
+    }
+  }
+}
+
+TEST_CASE("gemm reads transposed operands where they are, with the same bits as row-major ones") {
+  for (const char* isa : kIsas) {
+    check_transposed_operands<float>(isa);
+    check_transposed_operands<double>(isa);
+  }
+}
+
 TEST_CASE("gemm with an empty dimension writes nothing, with k = 0 writes zeros") {
   for (auto s : {std::array<int64_t, 4>{0, 3, 4, 5}, {2, 0, 4, 5}, {2, 3, 0, 5}}) {
     auto t = make_case<float>(s[0], s[1], s[2], s[3], s[1] * s[3], s[3] * s[2], 1);

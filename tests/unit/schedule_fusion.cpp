@@ -118,8 +118,19 @@ TEST_CASE("reductions over other axes and matmul with an epilogue") {
   // f32: the GEMM routine, then the epilogue.
   CHECK(kernels_of({h}) == 2);
   check_same_as_interpreter({h}, 1e-6);
-  // The operand a transposed view: copied to a contiguous buffer first.
-  CHECK(kernels_of({matmul(transpose(w), transpose(x.slice({{0, 1}}).reshape({7, 8})))}) == 3);
+  // Transposed operands: the GEMM reads a stored value as its transpose (w), and a view
+  // under a transpose is made contiguous first, untransposed (one copy kernel, not two).
+  Array wt_xt = matmul(transpose(w), transpose(x.slice({{0, 1}}).reshape({7, 8})));
+  CHECK(kernels_of({wt_xt}) == 2);
+  check_same_as_interpreter({wt_xt}, 1e-6);
+  // One value as both operands, also through its transpose (distinct operand slots).
+  Array sq = random_uniform({9, 9}, 14);
+  eval(sq);
+  CHECK(kernels_of({matmul(sq, sq)}) == 1);
+  CHECK(kernels_of({matmul(transpose(sq), transpose(sq))}) == 1);
+  check_same_as_interpreter({matmul(sq, sq), matmul(sq, transpose(sq)), matmul(transpose(sq), sq),
+                             matmul(transpose(sq), transpose(sq))},
+                            1e-6);
   check_same_as_interpreter({matmul(random_uniform({2, 1, 3, 4}, 10), random_uniform({5, 4, 2}, 11))}, 1e-6);
   check_same_as_interpreter({matmul(random_uniform({2, 3, 4}, 12), random_uniform({4, 2}, 13))}, 1e-6);
   // Integers (and f16) go through a row kernel: a transposed copy of b, then the products.
