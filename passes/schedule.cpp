@@ -11,12 +11,26 @@
 namespace kiln {
 namespace scheduling {
 
+bool is_matrix_transpose(const Node* o) {
+  if (o->op() != Op::Permute || o->rank() < 2) return false;
+  const std::vector<int64_t>& perm = o->attrs().perm;
+  const int64_t r = o->rank();
+  for (int64_t i = 0; i < r - 2; ++i)
+    if (perm[static_cast<size_t>(i)] != i) return false;
+  return perm[static_cast<size_t>(r - 2)] == r - 1 && perm[static_cast<size_t>(r - 1)] == r - 2;
+}
+
 bool gemm_eligible(const Node* n) {
   if (n->op() != Op::Matmul || (n->dtype() != DType::F32 && n->dtype() != DType::F64)) return false;
   if (n->numel() == 0) return false;
   // A matrix times a vector (one column) is a row reduction that reads A once, contiguous:
-  // a row kernel does it at memory speed, where the GEMM would pack A to use it once.
-  if (n->shape().back() == 1) return false;
+  // a row kernel does it at memory speed, where the GEMM would pack A to use it once. When A
+  // is a transpose, the row kernel would read it down columns; the GEMM streams it instead.
+  // A vector times the transpose of a matrix is the mirror case: rows of that matrix.
+  const Node* a = n->operands()[0].get();
+  const Node* b = n->operands()[1].get();
+  if (n->shape().back() == 1 && !is_matrix_transpose(a)) return false;
+  if (n->shape()[n->rank() - 2] == 1 && is_matrix_transpose(b)) return false;
   Shape batch(n->shape().begin(), n->shape().end() - 2);
   for (const NodeRef& o : n->operands()) {
     Shape ob(o->shape().begin(), o->shape().end() - 2);

@@ -408,21 +408,6 @@ void Scheduler::lower_split(const KernelPlan& p, const std::unordered_set<const 
   out.push_back(finish(kb, std::move(lp), tail > 0 ? p.stored() : p.outputs));
 }
 
-namespace {
-
-// Whether `o` swaps the last two axes of its operand and keeps the others (a matrix transpose,
-// maybe batched).
-bool is_matrix_transpose(const Node* o) {
-  if (o->op() != Op::Permute || o->rank() < 2) return false;
-  const std::vector<int64_t>& perm = o->attrs().perm;
-  const int64_t r = o->rank();
-  for (int64_t i = 0; i < r - 2; ++i)
-    if (perm[static_cast<size_t>(i)] != i) return false;
-  return perm[static_cast<size_t>(r - 2)] == r - 1 && perm[static_cast<size_t>(r - 1)] == r - 2;
-}
-
-}  // namespace
-
 LaunchPlan Scheduler::lower_gemm(const KernelPlan& p, const std::unordered_set<const Node*>& in_buffers) {
   const Node* c = p.outputs[0];
   const Node* a = c->operands()[0].get();
@@ -504,12 +489,13 @@ std::vector<LaunchPlan> Scheduler::lower(const KernelPlan& p, const std::unorder
     lower_split(p, in_buffers, out, current);
     return out;
   }
-  // A matmul reads its right operand down columns; a transposed copy makes that contiguous.
+  // A matmul reads its right operand down columns; a transposed copy makes that contiguous
+  // (a right operand that is a transpose already is, read through the view).
   std::unordered_map<const Node*, int32_t> transposed;
   for (const Node* r : p.reductions) {
     if (r->op() != Op::Matmul) continue;
     const Shape& bs = r->operands()[1]->shape();
-    if (bs[bs.size() - 2] == 1 || bs.back() == 1) continue;
+    if (bs[bs.size() - 2] == 1 || bs.back() == 1 || is_matrix_transpose(r->operands()[1].get())) continue;
     int32_t temp = -1;
     out.push_back(lower_transpose(r->operands()[1].get(), in_buffers, temp));
     transposed[r] = temp;

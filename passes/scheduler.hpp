@@ -42,9 +42,16 @@ struct RowSpace {
   }
 };
 
+// Whether `o` swaps the last two axes of its operand and keeps the others (a matrix
+// transpose, maybe batched): a matmul operand that the GEMM reads in place, and a row
+// kernel reads contiguously along the contracted axis when it is the right operand.
+bool is_matrix_transpose(const Node* o);
 // A matmul that kiln's GEMM routine computes: f32/f64, each operand's batch dims either
-// those of the result or absent/size 1 (broadcast), both operands non-empty, and more than
-// one result column (a matrix times a vector is a row reduction).
+// those of the result or absent/size 1 (broadcast), both operands non-empty. Not a matrix
+// times a vector (one result column), a row reduction that reads the matrix once,
+// contiguously, unless the matrix is a transpose (which the GEMM streams as a vector times
+// its value); nor a vector times a transpose (one result row), for the same reason the other
+// way round.
 bool gemm_eligible(const Node* n);
 // The row space of a reduction; of a matmul: its result shape plus the contracted axis.
 RowSpace row_space(const Node* r);

@@ -435,6 +435,9 @@ void gemm(const Kernel<T>& kern, const T* a, const T* b, T* c, int64_t batch, in
     batch = 1;
   }
   if (m == 1 && !b_transposed) return vecmat(kern, a, b, c, batch, n, k, a_stride, b_stride);
+  // One column of C from a transposed A is the same stream the other way round: C^T = B^T A^T,
+  // a vector (B's k values) times A's storage [k, m]; fma(b, a, c) is fma(a, b, c) exactly.
+  if (n == 1 && a_transposed) return vecmat(kern, b, a, c, batch, m, k, b_stride, a_stride);
   Problem<T> pr{a, b, c, m, n, k, a_stride, b_stride, 0, 0, 0, 0, kern, 0, 0, 0, 0, 0};
   pr.a_rs = a_transposed ? 1 : k;
   pr.a_cs = a_transposed ? m : 1;

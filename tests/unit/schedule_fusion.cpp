@@ -138,6 +138,34 @@ TEST_CASE("reductions over other axes and matmul with an epilogue") {
   eval(ia, ib);
   CHECK(kernels_of({matmul(ia, ib)}) == 2);
   check_same_as_interpreter({matmul(ia, ib)});
+  // A right operand that is a transpose is read through the view, contiguous already.
+  Array ibt = arange(8, i32).reshape({2, 4});
+  eval(ibt);
+  CHECK(kernels_of({matmul(ia, transpose(ibt))}) == 1);
+  check_same_as_interpreter({matmul(ia, transpose(ibt))});
+}
+
+TEST_CASE("matrix-vector products read the matrix along its rows, transposed or not") {
+  Array w = random_uniform({40, 30}, 15), row = random_uniform({1, 40}, 16), col = random_uniform({30, 1}, 17);
+  Array row30 = random_uniform({1, 30}, 18), col40 = random_uniform({40, 1}, 19);
+  eval(w, row, col, row30, col40);
+  auto gemm_launches = [](const Array& a) {
+    size_t n = 0;
+    for (const LaunchPlan& l : schedule_of({a}).launches) n += l.builtin == Builtin::Gemm;
+    return n;
+  };
+  // W @ v and v @ W^T: a row kernel over the rows of W (no copy).
+  for (const Array& p : {matmul(w, col), matmul(row30, transpose(w))}) {
+    CHECK(kernels_of({p}) == 1);
+    CHECK(gemm_launches(p) == 0);
+    check_same_as_interpreter({p}, 1e-6);
+  }
+  // v @ W and W^T @ v: the GEMM streams W row by row.
+  for (const Array& p : {matmul(row, w), matmul(transpose(w), col40)}) {
+    CHECK(kernels_of({p}) == 1);
+    CHECK(gemm_launches(p) == 1);
+    check_same_as_interpreter({p}, 1e-6);
+  }
 }
 
 TEST_CASE("values used by kernels of different shapes get buffers, results are correct") {
