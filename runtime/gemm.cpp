@@ -269,14 +269,16 @@ void pack_b(const T* b, int64_t rs, int64_t cs, int64_t kc, int64_t cols, int nr
       }
       continue;
     }
-    // A transposed B: column j of B is a contiguous row of its storage.
-    for (int64_t j = 0; j < nr; ++j) {
-      if (j >= live) {
-        for (int64_t p = 0; p < kc; ++p) out[p * nr + j] = T(0);
-        continue;
+    // A transposed B: column j of B is a contiguous row of its storage. Blocks of kPackDepth
+    // values of k keep the panel rows being written in L1 while the columns are read.
+    constexpr int64_t kPackDepth = 16;
+    for (int64_t p0 = 0; p0 < kc; p0 += kPackDepth) {
+      const int64_t p1 = std::min(kc, p0 + kPackDepth);
+      for (int64_t j = 0; j < live; ++j) {
+        const T* src = b + (c0 + j) * cs + p0 * rs;
+        for (int64_t p = p0; p < p1; ++p, src += rs) out[p * nr + j] = *src;
       }
-      const T* src = b + (c0 + j) * cs;
-      for (int64_t p = 0; p < kc; ++p) out[p * nr + j] = src[p * rs];
+      for (int64_t p = p0; p < p1; ++p) std::fill(out + p * nr + live, out + (p + 1) * nr, T(0));
     }
   }
 }
