@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 
+#include "passes/reuse_values.hpp"
 #include "passes/scheduler.hpp"
 
 namespace kiln::scheduling {
@@ -468,6 +469,7 @@ LaunchPlan Scheduler::lower_transpose(const Node* b, const std::unordered_set<co
 
 LaunchPlan Scheduler::finish(KernelBuilder& kb, LaunchPlan lp, std::vector<const Node*> outputs) {
   for (const Node* o : outputs) kb.buffer(o, true);
+  reuse_phase_values(kb.kernel());
   kernel::check_kernel(kb.kernel());
   lp.kernel = std::move(kb.kernel());
   lp.buffers = kb.buffer_refs();

@@ -94,3 +94,8 @@ TEST_CASE("500 random graphs evaluate as in the interpreter") {
 // Examples of the mechanism, outside the sweep's range.
 KILN_GRAPH_REGRESSION(1000003)
 KILN_GRAPH_REGRESSION(2000029)
+// Row kernels reading back a value an earlier phase computed (passes/reuse_values.cpp): an
+// output stored once per row, and rows whose stores are not one per inner index.
+KILN_GRAPH_REGRESSION(3)
+KILN_GRAPH_REGRESSION(106)
+KILN_GRAPH_REGRESSION(445)
