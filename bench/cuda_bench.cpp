@@ -4,7 +4,9 @@
 // fresh process that finds W1's kernel in the disk cache (the program runs itself again with
 // --disk-load). Exits 77 (skip) without a CUDA device.
 //
-// Each workload is timed two ways: `kiln_ms`, one evaluation and a wait for the device (what
+// Then f32 matrix products of 4096^3 (G1, G2 with a transposed operand) in GFLOP/s.
+//
+// Each workload W1-W5 is timed two ways: `kiln_ms`, one evaluation and a wait for the device (what
 // a program that reads every result sees: host work, launch latency and the kernels in
 // series), and `stream_ms`, a batch of evaluations queued back to back with one wait at the
 // end, per evaluation (a loop whose results stay on the device: the host builds the next
@@ -16,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -157,6 +160,37 @@ int main(int argc, char** argv) {
                "stream_of_copy={:.0f}%\n",
                w.name, ms, host, gbps, 100 * gbps / copy, stream, stream_gbps, 100 * stream_gbps / copy);
   }
+  // Matrix products: the tiled GEMM kernel, plain and with a transposed operand (read in
+  // place); 64 elements of each result are checked against dot products in double on the host.
+  const int64_t g = 4096;
+  Array ga = random_uniform({g, g}, 5, DType::F32, -1, 1).eval(), gb = random_uniform({g, g}, 6, DType::F32, -1, 1).eval();
+  struct P {
+    const char* name;
+    std::function<Array()> f;
+  };
+  const std::vector<float> ha = ga.to_vector<float>(), hb = gb.to_vector<float>();
+  bool ok = true;
+  for (const P& p : {P{"G1 a@b", [&] { return matmul(ga, gb); }}, P{"G2 a@b^T", [&] { return matmul(ga, transpose(gb)); }}}) {
+    const double ms = streamed_ms(std::max(3, runs / 4), 3, [&] { p.f().eval(); });
+    const bool transposed = p.name[1] == '2';
+    const std::vector<float> c = p.f().to_vector<float>();
+    double worst = 0;  // |error| / sum |a b| over 64 elements
+    for (int64_t s = 0; s < 64; ++s) {
+      const int64_t i = (s * 977) % g, j = (s * 613 + 5) % g;
+      double dot = 0, mag = 0;
+      for (int64_t q = 0; q < g; ++q) {
+        const double x = ha[i * g + q], y = transposed ? hb[j * g + q] : hb[q * g + j];
+        dot += x * y;
+        mag += std::abs(x * y);
+      }
+      worst = std::max(worst, std::abs(c[i * g + j] - dot) / mag);
+    }
+    const bool good = worst < 1e-5;
+    ok = ok && good;
+    fmt::print("{} n={} kiln_ms={:.3f} gflops={:.0f} check={} max_rel_err={:.2g}\n", p.name, g, ms,
+               2.0 * g * g * g / ms / 1e6, good ? "ok" : "FAIL", worst);
+  }
   fflush(stdout);
-  return std::system(fmt::format("KILN_CACHE_DIR={} {} --disk-load", dir, argv[0]).c_str()) == 0 ? 0 : 1;
+  const bool disk = std::system(fmt::format("KILN_CACHE_DIR={} {} --disk-load", dir, argv[0]).c_str()) == 0;
+  return disk && ok ? 0 : 1;
 }
