@@ -18,6 +18,8 @@
 #include "compiler/cuda/nvrtc.hpp"
 #include "compiler/ir/error.hpp"
 #include "runtime/cuda_backend.hpp"
+#include "runtime/cuda_emu_backend.hpp"
+#include "runtime/gemm.hpp"
 #include "runtime/dump.hpp"
 #include "runtime_test_util.hpp"
 
@@ -252,4 +254,46 @@ TEST_CASE("a generated kernel compiles with NVRTC to PTX for sm_80 and to CUBIN 
   cuda::NvrtcOutput cubin = cuda::nvrtc_compile(source, "kconst.cu", 90, true);
   REQUIRE(cubin.cubin.size() > 4);
   CHECK(std::memcmp(cubin.cubin.data(), "\x7f" "ELF", 4) == 0);
+}
+
+TEST_CASE("the GPU's GEMM kernel gives the CPU GEMM's bits: tiles, edges, batches, transposes, k = 0") {
+  // Both compute each element as one FMA chain over k from -0.0; the emulation runs the CUDA C
+  // with the host's fmaf/fma, so the results must agree bit for bit.
+  struct Case {
+    int64_t batch, m, n, k;
+    bool a_shared, a_t, b_t;
+  };
+  const Case cases[] = {{1, 70, 131, 37, false, false, false}, {1, 70, 131, 37, false, true, true},
+                        {2, 65, 64, 16, false, true, false},   {3, 5, 67, 33, true, false, true},
+                        {1, 1, 9, 100, false, false, false},    {1, 17, 1, 3, false, true, false},
+                        {2, 4, 6, 0, false, false, false}};
+  for (const Case& c : cases) {
+    for (bool f64 : {false, true}) {
+      INFO(fmt::format("batch {} m {} n {} k {} a_t {} b_t {} f64 {}", c.batch, c.m, c.n, c.k, c.a_t, c.b_t, f64));
+      const int64_t a_stride = c.a_shared ? 0 : c.m * c.k, b_stride = c.k * c.n;
+      const size_t a_size = static_cast<size_t>(c.a_shared ? c.m * c.k : c.batch * c.m * c.k);
+      const size_t b_size = static_cast<size_t>(c.batch * c.k * c.n), c_size = static_cast<size_t>(c.batch * c.m * c.n);
+      std::vector<double> a(a_size), b(b_size);
+      for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(1.0 + 0.37 * static_cast<double>(i));
+      for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(2.0 + 0.11 * static_cast<double>(i));
+      const std::vector<int64_t> args = {c.batch, c.m, c.n, c.k, a_stride, b_stride, c.a_t, c.b_t};
+      BuiltinLauncher gpu = prepare_cuda_emu_builtin(Builtin::Gemm, args, f64 ? DType::F64 : DType::F32);
+      auto check = [&](auto zero) {
+        using T = decltype(zero);
+        std::vector<T> ta(a.begin(), a.end()), tb(b.begin(), b.end());
+        std::vector<T> want(c_size, T(7)), got(c_size, T(7));
+        if constexpr (sizeof(T) == 4)
+          gemm_f32(ta.data(), tb.data(), want.data(), c.batch, c.m, c.n, c.k, a_stride, b_stride, c.a_t, c.b_t);
+        else
+          gemm_f64(ta.data(), tb.data(), want.data(), c.batch, c.m, c.n, c.k, a_stride, b_stride, c.a_t, c.b_t);
+        void* buffers[] = {ta.data(), tb.data(), got.data()};
+        gpu(buffers);
+        CHECK(std::memcmp(got.data(), want.data(), c_size * sizeof(T)) == 0);
+      };
+      if (f64)
+        check(0.0);
+      else
+        check(0.0f);
+    }
+  }
 }
