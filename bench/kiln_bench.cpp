@@ -37,7 +37,7 @@ constexpr const char* kUsage =
     "  --quick      small sizes and 3 runs (a smoke test, not a measurement)\n"
     "  --json       print the results as one JSON array\n"
     "  --runs N     timed runs per workload (default 10; the median is printed)\n"
-    "  --only LIST  run only these workloads (W1 W2 W3 W4 W5 W6 W7 W8 C1)\n";
+    "  --only LIST  run only these workloads (W1 W2 W3 W4 W5 W6 W7 W8 W9 C1)\n";
 
 struct Options {
   bool quick = false;
@@ -214,6 +214,20 @@ Record run_w5(const Options& o) {
   double r = time_ref(o, [&] { ref_bias_relu(x.get(), b.get(), want.get(), o.rows, o.cols); });
   Check c = compare(got.data<float>(), want.get(), n, 0, 0);  // one add and a max: exact
   return workload("W5", n, k, r, 8.0 * n + 4.0 * o.cols, c);
+}
+
+// W9: sum over the leading axis (a bias gradient's shape of reduction): the reduced axis is
+// the strided one.
+Record run_w9(const Options& o) {
+  const int64_t n = o.rows * o.cols;
+  FloatBuffer x = random_floats(n, -1, 1, 13), want = zero_floats(o.cols);
+  Array xa = wrap(x, {o.rows, o.cols}), got;
+  double k = time_kiln(
+      o, [&] { return sum(xa, 0); }, &got);
+  settle();
+  double r = time_ref(o, [&] { ref_column_sums(x.get(), want.get(), o.rows, o.cols); });
+  Check c = compare(got.data<float>(), want.get(), o.cols, 1e-5, 1e-6);
+  return workload("W9", n, k, r, 4.0 * n, c);
 }
 
 // W6: the value and gradient of f(x) = sum(sin(x) * exp(-x*x)), evaluated together, against
@@ -461,7 +475,7 @@ int bench_main(int argc, char** argv) {
   const std::vector<std::pair<std::string, std::function<Record()>>> workloads = {
       {"W1", [&] { return run_w1(o); }}, {"W2", [&] { return run_w2(o); }}, {"W3", [&] { return run_w3(o); }},
       {"W4", [&] { return run_w4(o); }}, {"W5", [&] { return run_w5(o); }}, {"W6", [&] { return run_w6(o); }},
-      {"W7", [&] { return run_w7(o); }}, {"W8", [&] { return run_w8(o); }},
+      {"W7", [&] { return run_w7(o); }}, {"W8", [&] { return run_w8(o); }}, {"W9", [&] { return run_w9(o); }},
       {"C1", [&] { return run_c1(); }}};
   std::vector<Record> records = {machine_record(o)};
   if (!o.json) std::printf("%s\n", line_of(records[0]).c_str());

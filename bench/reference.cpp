@@ -233,4 +233,22 @@ void ref_bias_relu(const float* x, const float* b, float* y, int64_t rows, int64
                    [&](int64_t i, int64_t m, float* dst) { bias_relu_row(x + r * cols + i, b + i, dst, m); });
 }
 
+void ref_column_sums(const float* x, float* out, int64_t rows, int64_t cols) {
+  // Blocks of columns over the threads; each block streams down the rows, summing in double
+  // in an L1-resident buffer (the same order per column as a plain loop over the rows).
+  constexpr int64_t kBlock = 256;
+  const int64_t blocks = (cols + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+  for (int64_t bi = 0; bi < blocks; ++bi) {
+    const int64_t c0 = bi * kBlock, n = std::min(kBlock, cols - c0);
+    double acc[kBlock] = {};
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* __restrict row = x + r * cols + c0;
+#pragma omp simd
+      for (int64_t j = 0; j < n; ++j) acc[j] += row[j];
+    }
+    for (int64_t j = 0; j < n; ++j) out[c0 + j] = static_cast<float>(acc[j]);
+  }
+}
+
 }  // namespace kiln::bench

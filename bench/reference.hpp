@@ -23,6 +23,9 @@ double ref_sum_squares(const float* x, int64_t n);
 void ref_softmax_rows(const float* x, float* y, int64_t rows, int64_t cols);
 // y[r][c] = max(x[r][c] + b[c], 0).
 void ref_bias_relu(const float* x, const float* b, float* y, int64_t rows, int64_t cols);
+// out[c] = sum over r of x[r][c] (a reduction over the leading axis, as a bias gradient is),
+// accumulated in double.
+void ref_column_sums(const float* x, float* out, int64_t rows, int64_t cols);
 
 // W6: returns sum(sin(x)*exp(-x*x)) (accumulated in double) and writes its gradient
 // g = cos(x)*exp(-x*x) - 2x*sin(x)*exp(-x*x), in one pass; and the sum alone.
