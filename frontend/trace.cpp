@@ -126,7 +126,7 @@ std::vector<Array> CompiledFunction::operator()(const std::vector<Array>& args) 
       const Node* n = args[i].valid() ? args[i].node().get() : nullptr;
       const Node* p = f_.args[i].node.get();
       direct = n && n->evaluated() && n->type() == p->type() && p->op() == Op::Param && !p->evaluated();
-      if (direct) params.push_back({f_.args[i].node.get(), n->value()});
+      if (direct) params.push_back({p, n->value()});
     }
   }
   std::vector<Array> out;

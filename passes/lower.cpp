@@ -16,9 +16,7 @@ int32_t KernelBuilder::buffer(const Node* n, bool output) {
       if (output) k_.buffers[i].output = true;
       return static_cast<int32_t>(i);
     }
-  buffer_refs_.push_back(ref);
-  k_.buffers.push_back({n->dtype(), output});
-  return static_cast<int32_t>(buffer_refs_.size() - 1);
+  return positional_buffer(n, output);
 }
 
 int32_t KernelBuilder::positional_buffer(const Node* n, bool output) {

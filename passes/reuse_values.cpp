@@ -109,7 +109,12 @@ bool reads(const Phase& p, int32_t buffer) {
 bool reuse_one(kernel::Kernel& k, size_t s) {
   ValueNumbers numbers;
   std::vector<std::vector<int>> vn;
-  for (const Phase& p : k.phases) vn.push_back(numbers.number(p));
+  std::vector<std::unordered_map<int, int32_t>> first;  // per phase: value number -> first instruction
+  for (const Phase& p : k.phases) {
+    vn.push_back(numbers.number(p));
+    first.emplace_back();
+    for (size_t i = 0; i < p.body.size(); ++i) first.back().emplace(vn.back()[i], static_cast<int32_t>(i));
+  }
   Phase& sp = k.phases[s];
   // The latest costly value first: its cone holds the earlier ones.
   for (size_t c = sp.body.size(); c-- > 0;) {
@@ -117,8 +122,7 @@ bool reuse_one(kernel::Kernel& k, size_t s) {
     for (size_t r = s; r-- > 0;) {
       Phase& rp = k.phases[r];
       if (rp.inner != sp.inner) continue;
-      std::unordered_map<int, int32_t> in_r;  // value number -> first instruction of rp
-      for (size_t i = 0; i < rp.body.size(); ++i) in_r.emplace(vn[r][i], static_cast<int32_t>(i));
+      const std::unordered_map<int, int32_t>& in_r = first[r];
       auto value = in_r.find(vn[s][c]);
       if (value == in_r.end()) continue;
       for (const kernel::Store& st : sp.stores) {
